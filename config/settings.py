@@ -1,0 +1,135 @@
+"""Settings, read from the environment (12-factor).
+
+Zero set-up default (what `make run` uses): SQLite, no Redis (jobs run in-process), the local Xero.
+Tests and production set DATABASE_URL (PostgreSQL) and REDIS_URL.
+"""
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
+ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_rq",
+    "integrations_core",
+    "plugins.stub",
+    "xero_plugin",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"rq.worker": {"level": env("RQ_LOG_LEVEL", "WARNING")}},
+}
+
+# --- Jobs -------------------------------------------------------------------------------------
+# With no REDIS_URL, jobs run in-process (the `make run` default); otherwise through RQ queues.
+REDIS_URL = env("REDIS_URL")
+INTEGRATIONS_ASYNC_JOBS = bool(REDIS_URL)
+_rq_url = REDIS_URL or "redis://127.0.0.1:6379/0"
+RQ_QUEUES = {
+    name: {"URL": _rq_url, "DEFAULT_TIMEOUT": timeout}
+    for name, timeout in (("pushes", 300), ("bulk", 3600), ("maintenance", 900))
+}
+RQ_SHOW_ADMIN_LINK = True
+
+# --- Credentials at rest ----------------------------------------------------------------------
+# Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt with any),
+# so keys rotate without re-encrypting in one go. The development fallback derives one from SECRET_KEY.
+INTEGRATIONS_ENCRYPTION_KEYS = [
+    k.strip() for k in env("INTEGRATIONS_ENCRYPTION_KEYS").split(",") if k.strip()
+] or [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+
+# --- The sync engine's retry policy -----------------------------------------------------------
+INTEGRATIONS_MAX_ATTEMPTS = int(env("INTEGRATIONS_MAX_ATTEMPTS", "5"))
+INTEGRATIONS_RETRY_BASE_SECONDS = float(env("INTEGRATIONS_RETRY_BASE_SECONDS", "30"))
+INTEGRATIONS_RETRY_MAX_SECONDS = float(env("INTEGRATIONS_RETRY_MAX_SECONDS", "3600"))
+# A sync still `syncing` after this long has lost its worker; the sweep queues it again.
+INTEGRATIONS_STUCK_AFTER_SECONDS = float(env("INTEGRATIONS_STUCK_AFTER_SECONDS", "600"))
+INTEGRATIONS_PLATFORM_NAME = env("INTEGRATIONS_PLATFORM_NAME", "Ordermentum")
+
+# --- Xero -------------------------------------------------------------------------------------
+# Production points at Xero; `make run` and the tests point these at the local Xero (xero_plugin/sandbox).
+XERO_CLIENT_ID = env("XERO_CLIENT_ID")
+XERO_CLIENT_SECRET = env("XERO_CLIENT_SECRET")
+XERO_WEBHOOK_KEY = env("XERO_WEBHOOK_KEY")
+XERO_AUTHORIZE_URL = env("XERO_AUTHORIZE_URL", "https://login.xero.com/identity/connect/authorize")
+XERO_TOKEN_URL = env("XERO_TOKEN_URL", "https://identity.xero.com/connect/token")
+XERO_REVOCATION_URL = env("XERO_REVOCATION_URL", "https://identity.xero.com/connect/revocation")
+XERO_IDENTITY_URL = env("XERO_IDENTITY_URL", "https://api.xero.com")
+XERO_ACCOUNTING_URL = env("XERO_ACCOUNTING_URL", "https://api.xero.com/api.xro/2.0")
+XERO_REDIRECT_URI = env("XERO_REDIRECT_URI", "http://127.0.0.1:8000/xero/callback/")
+RQ = {"WORKER_CLASS": "integrations_core.worker.IntegrationsWorker"}

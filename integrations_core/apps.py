@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntegrationsCoreConfig(AppConfig):
+    name = "integrations_core"
+    verbose_name = "Accounting integrations"

@@ -1,0 +1,179 @@
+"""The plugin contract. Each spec's docstring is the contract; bodies are empty on purpose.
+
+Conventions (pluggy's):
+- hooks are called with keyword arguments only; an implementation may accept fewer arguments than
+  the spec lists, so a spec can grow without breaking plugins;
+- every hook that acts on an account takes the `connection` first, and a plugin answers only for its
+  own provider (`connection.provider == <its key>`), returning None otherwise;
+- hooks marked firstresult stop at the first non-None result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .errors import ClassifiedError
+    from .models import Connection, Invoice, InvoiceSync
+
+PROJECT = "integrations"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderInfo:
+    """What a provider is: its key (a lowercase slug), its display name and its plain capabilities."""
+
+    key: str
+    name: str
+    # The provider's own way to push invoices again, named when the framework's Resync is refused.
+    manual_resync: str = ""
+    # At most this many pushes at once per connection (None: no limit of its own).
+    concurrency: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectStart:
+    """The first step of linking an account: where to send the supplier, and what to keep until the callback."""
+
+    authorize_url: str
+    session: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteTenant:
+    """An organisation the supplier may link (Xero's tenant)."""
+
+    id: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PushResult:
+    """A successful push: the remote id and status, and whether the remote copy is now locked (paid)."""
+
+    remote_id: str
+    remote_status: str = ""
+    locked: bool = False
+    http_status: int | None = None
+    request_id: str = ""
+    # What was done: "created", "updated", "unchanged", "voided", "paid".
+    action: str = ""
+
+
+@hookspec
+def provider_info() -> ProviderInfo:  # type: ignore[empty-body]
+    """Describe the provider this plugin implements.
+
+    Called with no arguments; every registered plugin answers once, and the registry builds its
+    provider table (key -> plugin) from the answers. Two plugins with the same key are an error.
+
+    :return: a `ProviderInfo` with the provider's `key` (lowercase slug, unique), display `name`,
+        the name of its own manual re-sync if it has one, and its per-connection concurrency limit.
+    """
+
+
+@hookspec(firstresult=True)
+def supports_resync(connection: Connection) -> bool | None:
+    """Tell whether the framework's Resync and Mark as Resolved apply to this provider.
+
+    :param connection: a connection of the plugin's provider (may be unsaved: only `provider` is set).
+    :return: True if the framework may re-push / resolve this provider's invoices; False if the
+        provider has its own re-sync path (Xero); None if the connection is not this plugin's.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def connect(
+    connection: Connection, redirect_uri: str, callback_params: dict[str, str] | None, session: dict[str, Any]
+) -> ConnectStart | list[RemoteTenant] | None:
+    """Start or finish linking a supplier's account to the provider.
+
+    Start (`callback_params` is None): return a `ConnectStart` whose `authorize_url` the supplier is sent
+    to; values in `ConnectStart.session` (OAuth `state`, PKCE verifier) are kept server-side and passed
+    back as `session` at the callback.
+    Finish (`callback_params` holds the query of the callback): check it against `session`, exchange the
+    code, store the credentials on `connection.credentials` (encrypted at rest) and pick the tenant.
+    Return the list of `RemoteTenant` the supplier may choose from; when there is exactly one the plugin
+    has already set `connection.tenant_id`/`tenant_name`. The caller saves the connection and marks it
+    connected.
+
+    :raises integrations_core.errors.ServiceError: the callback is invalid (state mismatch, denied).
+    :return: None if the connection is not this plugin's.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def disconnect(connection: Connection) -> bool | None:
+    """Unlink the account at the provider: revoke tokens, remove the tenant link. Best effort.
+
+    :return: True when done (even if the remote was already gone); None if not this plugin's.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def push_invoice(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> PushResult | None:
+    """Create or update one invoice in the remote system, with its payment when paid, or void it.
+
+    The invoice is read at its current `version`; the plugin pushes it as it is. `sync` holds what is
+    known of the remote copy (`remote_id`, `remote_status`, `synced_version`).
+
+    A push must be safe to repeat: when a previous attempt's outcome is unknown (a timeout after the
+    request was sent), the plugin must not create a second copy.
+
+    :return: a `PushResult` on success; None if the connection is not this plugin's.
+    :raises Exception: anything on failure. The engine passes it to `classify_error`, except for
+        `integrations_core.errors.PushError`, whose `ClassifiedError` is used as it is.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def push_invoices(
+    connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync]
+) -> list[PushResult | ClassifiedError] | None:
+    """Push many invoices in as few remote calls as the provider allows (bulk re-sync). Optional.
+
+    :return: one entry per invoice, in order: a `PushResult` or the `ClassifiedError` of that invoice;
+        None if the plugin has no batch path or the connection is not its own (the caller then pushes
+        one by one).
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def classify_error(connection: Connection, error: BaseException) -> ClassifiedError | None:
+    """Turn whatever the push raised into a `ClassifiedError`.
+
+    Must never raise: anything the plugin does not recognise becomes category `unknown`, with the raw
+    body (secrets removed) kept for support.
+
+    :param error: the exception raised by `push_invoice` (or by the plugin's client).
+    :return: the `ClassifiedError` (category, the seed's message, the fix, retryable, retry_after);
+        None if the connection is not this plugin's.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def check_connection(connection: Connection) -> ClassifiedError | bool | None:
+    """Check the connection with one cheap remote call (and refresh its credentials if they age).
+
+    :return: True if the connection works; a `ClassifiedError` if it does not (an `auth_expired` one
+        makes the connection expired); None if not this plugin's.
+
+    Stops at first non-None result.
+    """

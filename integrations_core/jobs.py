@@ -1,0 +1,15 @@
+"""RQ jobs: ids in, one service call. Kept thin so that they can be enqueued by dotted path."""
+
+
+def push_sync(sync_id: int) -> str | None:
+    """Push one invoice sync (queue: pushes)."""
+    from .sync import sync_push
+
+    return sync_push(sync_id=sync_id)
+
+
+def sweep_stuck_syncs() -> int:
+    """Queue again the syncs left `syncing` by a dead worker (queue: maintenance, on the cron)."""
+    from .sync import sync_sweep
+
+    return sync_sweep()

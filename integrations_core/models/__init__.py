@@ -1,0 +1,22 @@
+"""The data of DESIGN.md: who sells, what is sold and invoiced, where it syncs, and what happened."""
+
+from .catalog import Customer, Product, Supplier
+from .connection import Connection, ConnectionState
+from .invoice import Invoice, InvoiceLine, InvoiceStatus
+from .sync import InvoiceSync, SyncAttempt, SyncState, Trigger, TriggerKind
+
+__all__ = [
+    "Connection",
+    "ConnectionState",
+    "Customer",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "InvoiceSync",
+    "Product",
+    "Supplier",
+    "SyncAttempt",
+    "SyncState",
+    "Trigger",
+    "TriggerKind",
+]

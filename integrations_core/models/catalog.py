@@ -1,0 +1,47 @@
+"""Suppliers, their customers (venues) and products."""
+
+from django.db import models
+
+
+class Supplier(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A venue that orders from a supplier; becomes the contact on the remote invoice."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["supplier", "name"], name="customer_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """An item the supplier sells, with the accounting codes its invoice lines carry."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="products")
+    sku = models.CharField("item code", max_length=64)
+    name = models.CharField(max_length=200)
+    sales_account_code = models.CharField(max_length=32, blank=True)
+    expense_account_code = models.CharField("expense (GL) account", max_length=32, blank=True)
+    tax_type = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["supplier", "sku"], name="product_unique_sku")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"

@@ -1,0 +1,54 @@
+"""A supplier's link to one accounting provider."""
+
+from django.db import models
+
+from ..crypto import EncryptedJSONField
+from .catalog import Supplier
+
+
+class ConnectionState(models.TextChoices):
+    CONNECTED = "connected"
+    EXPIRED = "expired"
+    DISCONNECTED = "disconnected"
+
+
+class Connection(models.Model):
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="connections")
+    provider = models.SlugField(max_length=50)
+    state = models.CharField(max_length=16, choices=ConnectionState.choices, default=ConnectionState.CONNECTED)
+    tenant_id = models.CharField(max_length=64, blank=True)
+    tenant_name = models.CharField(max_length=200, blank=True)
+    # Tokens and secrets; encrypted at rest, never shown.
+    credentials = EncryptedJSONField(blank=True, default=dict)
+    # Non-secret per-connection settings (e.g. the payment account code).
+    settings = models.JSONField(blank=True, default=dict)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    expiry_reason = models.CharField(max_length=500, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["supplier__name", "provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "provider"],
+                condition=models.Q(state="connected"),
+                name="connection_one_connected_per_provider",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "state"], name="connection_provider_state")]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} / {self.provider} ({self.state})"
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"<Connection {self.pk} {self.provider} {self.state}>"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.state == ConnectionState.CONNECTED

@@ -1,0 +1,71 @@
+"""Putting jobs on RQ queues, or running them in-process when no Redis is configured (`make run`).
+
+Callers enqueue from `transaction.on_commit`, so a job never runs before the rows it reads exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+PUSHES = "pushes"
+BULK = "bulk"
+MAINTENANCE = "maintenance"
+
+
+def enqueue(
+    func: Callable,
+    *args,
+    queue: str = PUSHES,
+    delay: float = 0,
+    concurrency_key: str | None = None,
+    concurrency: int | None = None,
+    job_timeout: int | None = None,
+):
+    """Run `func(*args)` on a worker of `queue`, after `delay` seconds.
+
+    `concurrency_key`/`concurrency` hold RQ's RateLimit: at most that many jobs with the key queued or
+    running at once, across every worker on every machine. Returns the RQ job, or None in-process.
+    """
+    if not settings.INTEGRATIONS_ASYNC_JOBS:
+        return _run_in_process(func, args, delay)
+
+    import django_rq
+    from rq import RateLimit
+
+    q = django_rq.get_queue(queue)
+    options = {}
+    if concurrency_key and concurrency:
+        options["rate_limit"] = RateLimit(key=concurrency_key, concurrency=concurrency)
+    if job_timeout:
+        options["job_timeout"] = job_timeout
+    if delay > 0:
+        return q.enqueue_in(timedelta(seconds=delay), func, *args, **options)
+    return q.enqueue(func, *args, **options)
+
+
+def _run_in_process(func: Callable, args: tuple, delay: float):
+    if delay > 0:
+        timer = threading.Timer(delay, _run_logged, (func, args, True))
+        timer.daemon = True
+        timer.start()
+        return None
+    _run_logged(func, args, False)
+    return None
+
+
+def _run_logged(func: Callable, args: tuple, in_thread: bool) -> None:
+    try:
+        func(*args)
+    except Exception:  # a job's failure must not break the request that queued it
+        log.exception("in-process job %s failed", getattr(func, "__name__", func))
+    finally:
+        if in_thread:
+            close_old_connections()

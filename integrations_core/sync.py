@@ -1,0 +1,264 @@
+"""The sync engine: one push through the plugin, its attempt record, its state transition, and the
+retry policy (the one table from error category to what happens)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import queue, registry
+from .errors import ClassifiedError, ErrorCategory, PushError
+from .hookspecs import PushResult
+from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncAttempt, SyncState, TriggerKind
+from .scrub import scrub
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    state: str
+    retry: str | None = None  # "backoff" | "retry_after"
+    counts: bool = True  # counts as a failed attempt
+    expire_connection: bool = False
+
+
+POLICY: dict[ErrorCategory, Policy] = {
+    ErrorCategory.AUTH_EXPIRED: Policy(SyncState.FAILED, expire_connection=True),
+    ErrorCategory.INVOICE_LOCKED: Policy(SyncState.LOCKED),
+    ErrorCategory.TRANSIENT: Policy(SyncState.RETRYING, retry="backoff"),
+    ErrorCategory.RATE_LIMITED: Policy(SyncState.RETRYING, retry="retry_after", counts=False),
+    ErrorCategory.INVALID_ACCOUNT_OR_TAX: Policy(SyncState.FAILED),
+    ErrorCategory.MISSING_GL_ACCOUNT: Policy(SyncState.FAILED),
+    ErrorCategory.VALIDATION: Policy(SyncState.FAILED),
+    ErrorCategory.NOT_FOUND: Policy(SyncState.FAILED),
+    ErrorCategory.UNKNOWN: Policy(SyncState.FAILED),
+}
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with equal jitter: half the step fixed, half random, capped."""
+    step = min(settings.INTEGRATIONS_RETRY_MAX_SECONDS, settings.INTEGRATIONS_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+    return step / 2 + random.uniform(0, step / 2)
+
+
+def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None:
+    """Queue the push job of a sync, within the provider's concurrency limit per connection."""
+    from .jobs import push_sync
+
+    info = registry.provider(connection.provider)
+    queue.enqueue(
+        push_sync,
+        sync_id,
+        queue=queue.PUSHES,
+        delay=delay,
+        concurrency_key=f"connection-{connection.pk}" if info.concurrency else None,
+        concurrency=info.concurrency,
+    )
+
+
+def sync_push(*, sync_id: int) -> str | None:
+    """Run one push of a sync: claim it, push the invoice's current version, record the outcome.
+
+    A job for a sync that is no longer queued or retrying (coalesced, resolved, already done) does
+    nothing. :return: the sync's new state, or None if there was nothing to do.
+    """
+    claimed = _claim(sync_id)
+    if claimed is None:
+        return None
+    sync, invoice, connection = claimed
+    attempt = SyncAttempt.objects.create(
+        sync=sync, trigger=sync.last_trigger, version=invoice.version, started_at=timezone.now()
+    )
+    try:
+        result = registry.hook().push_invoice(connection=connection, invoice=invoice, sync=sync)
+        if result is None:
+            raise RuntimeError(f"No plugin answered push_invoice for provider {connection.provider!r}.")
+    except Exception as exc:  # every failure is classified and recorded; none escapes to the worker
+        error = classify(connection, exc)
+        return record_failure(sync.id, attempt, error, invoice.version)
+    return record_success(sync.id, attempt, result, invoice.version)
+
+
+def _claim(sync_id: int):
+    with transaction.atomic():
+        sync = (
+            InvoiceSync.objects.select_for_update(of=("self",))
+            .select_related("connection", "invoice")
+            .filter(pk=sync_id)
+            .first()
+        )
+        if sync is None or sync.state not in (SyncState.QUEUED, SyncState.RETRYING):
+            return None
+        connection = sync.connection
+        if connection.state != ConnectionState.CONNECTED:
+            error = ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, registry.provider(connection.provider).name)
+            _apply_error(sync, error, SyncState.FAILED)
+            sync.save()
+            return None
+        if sync.remote_locked:
+            record_locked(sync, sync.last_trigger)
+            return None
+        sync.state = SyncState.SYNCING
+        sync.syncing_since = timezone.now()
+        sync.repush = False
+        sync.save(update_fields=["state", "syncing_since", "repush", "updated_at"])
+        invoice = (
+            Invoice.objects.select_related("customer", "supplier")
+            .prefetch_related("lines__product")
+            .get(pk=sync.invoice_id)
+        )
+    return sync, invoice, connection
+
+
+def classify(connection: Connection, exc: BaseException) -> ClassifiedError:
+    """The plugin's reading of a failure; `unknown` if the plugin has none or its classifier fails."""
+    if isinstance(exc, PushError):
+        return exc.classified
+    name = registry.provider(connection.provider).name
+    try:
+        error = registry.hook().classify_error(connection=connection, error=exc)
+    except Exception:  # a classifier must never raise; if it does, keep the original failure
+        log.exception("classify_error raised for provider %s", connection.provider)
+        error = None
+    return error or ClassifiedError.of(ErrorCategory.UNKNOWN, name, raw=scrub(repr(exc)))
+
+
+def _apply_error(sync: InvoiceSync, error: ClassifiedError, state: str) -> None:
+    sync.state = state
+    sync.error_category = error.category.value
+    sync.error_message = error.message[:1000]
+    sync.error_fix = error.fix[:1000]
+    sync.syncing_since = None
+
+
+def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
+    for key, value in fields.items():
+        setattr(attempt, key, value)
+    attempt.finished_at = timezone.now()
+    attempt.save()
+
+
+def record_success(sync_id: int, attempt: SyncAttempt, result: PushResult, version: int) -> str:
+    """Record a successful push of `version`: synced (never moving back to an older version)."""
+    with transaction.atomic():
+        sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+        sync.synced_version = max(sync.synced_version or 0, version)
+        sync.synced_at = timezone.now()
+        sync.remote_id = result.remote_id or sync.remote_id
+        sync.remote_status = result.remote_status
+        sync.remote_locked = result.locked
+        sync.state = SyncState.SYNCED
+        sync.error_category = sync.error_message = sync.error_fix = ""
+        sync.attempts = 0
+        sync.next_retry_at = sync.syncing_since = None
+        _requeue_if_asked(sync)
+        sync.save()
+        _finish_attempt(
+            attempt,
+            outcome=SyncAttempt.Outcome.SUCCEEDED,
+            http_status=result.http_status,
+            remote_request_id=result.request_id[:100],
+        )
+    return sync.state
+
+
+def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, version: int) -> str:
+    """Record a failed push and apply the policy of its category (retry, fail, lock, expire)."""
+    policy = POLICY[error.category]
+    delay = None
+    with transaction.atomic():
+        sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+        if policy.counts:
+            sync.attempts += 1
+        state = policy.state
+        if policy.retry == "backoff":
+            if sync.attempts >= settings.INTEGRATIONS_MAX_ATTEMPTS:
+                state = SyncState.FAILED
+            else:
+                delay = backoff_seconds(sync.attempts)
+        elif policy.retry == "retry_after":
+            delay = error.retry_after if error.retry_after is not None else 60.0
+        _apply_error(sync, error, state)
+        sync.next_retry_at = timezone.now() + timedelta(seconds=delay) if delay is not None else None
+        if policy.expire_connection:
+            connection_expire(connection=sync.connection, reason=error.message)
+        if state in (SyncState.FAILED,) and not policy.expire_connection:
+            _requeue_if_asked(sync)  # a newer version arrived meanwhile: it may fix the cause
+        else:
+            sync.repush = False  # a retry pushes the latest version anyway; locked/expired push nothing
+        sync.save()
+        _finish_attempt(
+            attempt,
+            outcome=SyncAttempt.Outcome.FAILED,
+            http_status=error.http_status,
+            remote_request_id=error.request_id[:100],
+            error_category=error.category.value,
+            error_message=error.message[:1000],
+            raw_error=scrub(error.raw),
+        )
+        if delay is not None and sync.state == SyncState.RETRYING:
+            connection = sync.connection
+            transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
+    return sync.state
+
+
+def _requeue_if_asked(sync: InvoiceSync) -> None:
+    if sync.repush:
+        sync.repush = False
+        sync.state = SyncState.QUEUED
+        connection = sync.connection
+        transaction.on_commit(lambda: enqueue_push(sync.id, connection))
+
+
+def record_locked(sync: InvoiceSync, kind: str) -> None:
+    """The remote copy is paid and locked: record the trigger on the sync as `locked`, send nothing."""
+    error = ClassifiedError.of(ErrorCategory.INVOICE_LOCKED, registry.provider(sync.connection.provider).name)
+    _apply_error(sync, error, SyncState.LOCKED)
+    sync.last_trigger = kind or sync.last_trigger
+    sync.repush = False
+    sync.next_retry_at = None
+    sync.save()
+
+
+def connection_expire(*, connection: Connection, reason: str) -> None:
+    """Mark a connection expired, with when and why. Its later pushes fail without a remote call."""
+    Connection.objects.filter(pk=connection.pk, state=ConnectionState.CONNECTED).update(
+        state=ConnectionState.EXPIRED, expired_at=timezone.now(), expiry_reason=reason[:500], updated_at=timezone.now()
+    )
+    connection.refresh_from_db(fields=["state", "expired_at", "expiry_reason"])
+
+
+def sync_sweep(*, stuck_after: float | None = None) -> int:
+    """Queue again the syncs whose worker died mid-push (`syncing` too long) or whose scheduled retry
+    was lost (`retrying` long past its time). :return: how many were queued."""
+    threshold = timezone.now() - timedelta(
+        seconds=settings.INTEGRATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
+    )
+    stuck = InvoiceSync.objects.filter(
+        Q(state=SyncState.SYNCING, syncing_since__lte=threshold)
+        | Q(state=SyncState.RETRYING, next_retry_at__lte=threshold)
+    ).values_list("pk", flat=True)
+    count = 0
+    for sync_id in list(stuck):
+        with transaction.atomic():
+            sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+            if sync.state not in (SyncState.SYNCING, SyncState.RETRYING):
+                continue
+            sync.state = SyncState.QUEUED
+            sync.syncing_since = None
+            sync.last_trigger = TriggerKind.SWEEP
+            sync.save(update_fields=["state", "syncing_since", "last_trigger", "updated_at"])
+            connection = sync.connection
+            transaction.on_commit(lambda s=sync.id, c=connection: enqueue_push(s, c))
+            count += 1
+    if count:
+        log.warning("sweep queued %d stuck syncs again", count)
+    return count

@@ -1,0 +1,112 @@
+"""The three automatic triggers (invoice generated, order updated, order marked as paid) and the
+requests for a push that they, a Resync or a manual re-sync make.
+
+A trigger is recorded, then for each of the supplier's connections:
+- connected: the invoice's sync is queued and one push job goes on the queue when the transaction
+  commits. Pushes coalesce: a sync already queued gets no second job; one being pushed is marked to
+  push again when the push in flight ends. So a burst of updates makes at most two pushes, and the
+  second one reads the latest version.
+- expired: the trigger is recorded on the sync as failed / auth_expired, never dropped.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import registry
+from .errors import ClassifiedError, ErrorCategory, InvalidInput, NoConnection, NotFound
+from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncState, Trigger, TriggerKind
+
+_LIVE = (ConnectionState.CONNECTED, ConnectionState.EXPIRED)
+_AUTOMATIC = {TriggerKind.INVOICE_GENERATED, TriggerKind.ORDER_UPDATED, TriggerKind.ORDER_PAID}
+
+
+def trigger_fire(*, invoice_id: int, kind: str) -> Trigger:
+    """Record an automatic trigger for an invoice and queue one push per connected connection.
+
+    :raises NotFound: no invoice with that id.
+    :raises InvalidInput: `kind` is not one of the three automatic triggers.
+    :raises NoConnection: the supplier has no connected or expired connection. Nothing is written.
+    """
+    if kind not in _AUTOMATIC:
+        raise InvalidInput(f"{kind!r} is not a trigger.",
+                           field_errors={"kind": [f"Choose one of {', '.join(sorted(_AUTOMATIC))}."]})
+    with transaction.atomic():
+        invoice = Invoice.objects.filter(pk=invoice_id).first()
+        if invoice is None:
+            raise NotFound(f"No invoice {invoice_id}.")
+        connections = list(Connection.objects.filter(supplier_id=invoice.supplier_id, state__in=_LIVE))
+        if not connections:
+            raise NoConnection(
+                f"{invoice.supplier} has no accounting connection: connect one in Settings > Add-ons first."
+            )
+        return _record(invoice, kind, connections)
+
+
+def fire_if_connected(*, invoice: Invoice, kind: str) -> Trigger | None:
+    """Fire a trigger from an invoice service; a supplier with no connection simply has nothing to sync."""
+    connections = list(Connection.objects.filter(supplier_id=invoice.supplier_id, state__in=_LIVE))
+    if not connections:
+        return None
+    return _record(invoice, kind, connections)
+
+
+def _record(invoice: Invoice, kind: str, connections: list[Connection]) -> Trigger:
+    trigger = Trigger.objects.create(invoice=invoice, kind=kind, version=invoice.version)
+    for connection in connections:
+        sync, _ = InvoiceSync.objects.get_or_create(invoice=invoice, connection=connection)
+        if connection.is_connected:
+            request_push(sync_id=sync.id, kind=kind)
+        else:
+            _record_expired(sync.id, connection, kind)
+    return trigger
+
+
+def _record_expired(sync_id: int, connection: Connection, kind: str) -> None:
+    name = registry.provider(connection.provider).name
+    error = ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, name)
+    InvoiceSync.objects.filter(pk=sync_id).update(
+        state=SyncState.FAILED,
+        error_category=error.category.value,
+        error_message=error.message,
+        error_fix=error.fix,
+        last_trigger=kind,
+        last_trigger_at=timezone.now(),
+        next_retry_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def request_push(*, sync_id: int, kind: str) -> bool:
+    """Ask for one push of a sync at the invoice's latest version, coalescing with any already asked for.
+
+    Must run inside a transaction; the job is queued when it commits.
+    :return: True if a new push job was queued.
+    """
+    from .sync import enqueue_push  # the engine owns the queue details
+
+    sync = InvoiceSync.objects.select_for_update().select_related("connection").get(pk=sync_id)
+    sync.last_trigger = kind
+    sync.last_trigger_at = timezone.now()
+    fields = ["last_trigger", "last_trigger_at", "updated_at"]
+    queued = False
+    if sync.remote_locked and kind != TriggerKind.MANUAL_RESYNC:
+        # Paid remotely: nothing may be sent. The engine records why, without a call.
+        from .sync import record_locked
+
+        record_locked(sync, kind)
+        return False
+    if sync.state == SyncState.SYNCING:
+        sync.repush = True
+        fields.append("repush")
+    elif sync.state != SyncState.QUEUED:
+        sync.state = SyncState.QUEUED
+        sync.next_retry_at = None
+        fields += ["state", "next_retry_at"]
+        queued = True
+    sync.save(update_fields=fields)
+    if queued:
+        connection = sync.connection
+        transaction.on_commit(lambda: enqueue_push(sync.id, connection))
+    return queued

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StubRemoteConfig(AppConfig):
+    name = "plugins.stub"
+    label = "stub_remote"
+    verbose_name = "Stub remotes (NetSuite, Unleashed)"

@@ -1,0 +1,6 @@
+"""Unleashed: a stub connector (no real remote; the stub store plays Unleashed) on the integrations framework,
+so the framework's Resync and Mark as Resolved apply to it."""
+
+from plugins.stub.plugin import StubPlugin
+
+plugin = StubPlugin(key="unleashed", name="Unleashed")
