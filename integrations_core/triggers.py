@@ -55,9 +55,9 @@ def fire_if_connected(*, invoice: Invoice, kind: str) -> Trigger | None:
 def _record(invoice: Invoice, kind: str, connections: list[Connection]) -> Trigger:
     trigger = Trigger.objects.create(invoice=invoice, kind=kind, version=invoice.version)
     for connection in connections:
-        sync, _ = InvoiceSync.objects.get_or_create(invoice=invoice, connection=connection)
+        sync, created = InvoiceSync.objects.get_or_create(invoice=invoice, connection=connection)
         if connection.is_connected:
-            request_push(sync_id=sync.id, kind=kind)
+            request_push(sync_id=sync.id, kind=kind, new=created)
         else:
             _record_expired(sync.id, connection, kind)
     return trigger
@@ -78,10 +78,11 @@ def _record_expired(sync_id: int, connection: Connection, kind: str) -> None:
     )
 
 
-def request_push(*, sync_id: int, kind: str) -> bool:
+def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
     """Ask for one push of a sync at the invoice's latest version, coalescing with any already asked for.
 
-    Must run inside a transaction; the job is queued when it commits.
+    Must run inside a transaction; the job is queued when it commits. `new`: the sync was just created
+    (its initial state is `queued`, but no job exists for it yet).
     :return: True if a new push job was queued.
     """
     from .sync import enqueue_push  # the engine owns the queue details
@@ -100,7 +101,7 @@ def request_push(*, sync_id: int, kind: str) -> bool:
     if sync.state == SyncState.SYNCING:
         sync.repush = True
         fields.append("repush")
-    elif sync.state != SyncState.QUEUED:
+    elif new or sync.state != SyncState.QUEUED:
         sync.state = SyncState.QUEUED
         sync.next_retry_at = None
         fields += ["state", "next_retry_at"]

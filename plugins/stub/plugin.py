@@ -91,7 +91,9 @@ class StubPlugin:
         if not self._mine(connection):
             return None
         fault = store.take_fault(connection)
-        if fault is not None:
+        if fault is not None and fault.kind == "slow":
+            time.sleep(float(fault.params.get("seconds", 0.5)))  # answers, but late
+        elif fault is not None:
             self._raise_fault(fault)
         self._preflight(invoice)
         return self._write(connection, invoice, sync)

@@ -8,7 +8,7 @@ from django.db.models import F
 from .models import StubFault, StubRemoteInvoice
 
 FAULT_KINDS = ("timeout", "rate_limited", "auth_expired", "not_found", "validation", "unknown", "locked",
-               "crash", "hang")
+               "crash", "hang", "slow")
 
 # The stub remote's chart: codes it knows, and tax types it accepts.
 ACCOUNT_CODES = frozenset({"200", "400", "410", "500"})
