@@ -1,0 +1,22 @@
+"""A local Xero for tests, benchmarks and ``make run``.
+
+One loopback server speaks the Accounting API (``/api.xro/2.0``), identity
+(``/connections``), OAuth 2.0 (authorize page, ``/connect/token``, ``/connect/revocation``)
+and its own control API (``/_sandbox/``). No Django. See ``seed`` for the seeded
+organisations, accounts, tax types and contacts, and ``faults`` for fault kinds.
+
+    sandbox = XeroSandbox(clock_scale=600).start()
+    tokens = sandbox.control.issue_tokens([TENANT_NZ])
+    ...
+    sandbox.stop()
+"""
+
+from .control import SandboxControl, SandboxControlError
+from .runtime import XeroSandbox, main
+from .seed import (ALL_TENANTS, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_WEBHOOK_KEY, TENANT_AU,
+                   TENANT_NZ, TENANT_NZ2, contact_id)
+from .webhooks import sign as webhook_signature
+
+__all__ = ["XeroSandbox", "SandboxControl", "SandboxControlError", "main", "TENANT_NZ", "TENANT_AU", "TENANT_NZ2",
+           "ALL_TENANTS", "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_WEBHOOK_KEY", "contact_id",
+           "webhook_signature"]

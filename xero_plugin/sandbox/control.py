@@ -1,0 +1,154 @@
+"""``SandboxControl``: a small Python client for the sandbox's ``/_sandbox/`` API."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class SandboxControlError(RuntimeError):
+    """A control call was refused."""
+
+
+class SandboxControl:
+    """Drive a running sandbox (in this process or another) over HTTP."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, name: str, body=None, **query):
+        url = "%s/_sandbox/%s" % (self.base_url, name)
+        query = {k: v for k, v in query.items() if v is not None}
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raise SandboxControlError("%s %s -> %d %s" % (method, name, exc.code, exc.read().decode())) from None
+
+    # -- world -----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the seed data, default limits and config, no tokens, faults or logs."""
+        self._call("POST", "reset", {})
+
+    def tenants(self) -> list:
+        """``[{"tenantId", "tenantName", "region", "currency"}]`` for the seeded organisations."""
+        return self._call("GET", "tenants")
+
+    def health(self) -> dict:
+        return self._call("GET", "health")
+
+    # -- OAuth -----------------------------------------------------------------------------
+
+    def auto_approve(self, tenant_ids=None, deny: bool = False, enabled: bool = True) -> dict:
+        """Make ``GET /identity/connect/authorize`` redirect at once (approving these tenants, or all)."""
+        return self._call("POST", "auto_approve", {"tenants": tenant_ids, "deny": deny, "enabled": enabled})
+
+    def issue_tokens(self, tenant_ids=None, scopes=None, user_id=None, client_id=None) -> dict:
+        """Connect tenants and mint tokens without a browser; returns Xero's token response."""
+        return self._call("POST", "tokens", {"tenant_ids": tenant_ids, "scopes": scopes, "user_id": user_id,
+                                             "client_id": client_id})
+
+    def revoke_tokens(self, user_id=None, disconnect: bool = False) -> int:
+        """Revoke every access and refresh token (of one user, or all); optionally drop connections."""
+        return self._call("POST", "revoke_tokens", {"user_id": user_id, "disconnect": disconnect})["revoked"]
+
+    def disconnect_tenant(self, tenant_id: str) -> int:
+        """Remove every connection to a tenant (as if disconnected in Xero)."""
+        return self._call("POST", "disconnect", {"tenant_id": tenant_id})["removed"]
+
+    # -- faults, limits, clock, config -----------------------------------------------------------
+
+    def inject_fault(self, kind: str, count: int = 1, path=None, method=None, tenant_id=None, delay=None,
+                     **extra) -> dict:
+        """Arm a fault for the next ``count`` matching calls (see ``faults.KINDS``)."""
+        return self._call("POST", "faults", {"kind": kind, "count": count, "path": path, "method": method,
+                                             "tenant_id": tenant_id, "delay": delay, **extra})
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def faults(self) -> list:
+        return self._call("GET", "faults")
+
+    def set_limits(self, minute=None, day=None, concurrent=None, app_minute=None, reset_counters=False) -> dict:
+        """Change the per-tenant limits (None keeps a limit); returns the limits now in force."""
+        return self._call("POST", "limits", {"minute": minute, "day": day, "concurrent": concurrent,
+                                             "app_minute": app_minute, "reset_counters": reset_counters})
+
+    def relax_limits(self) -> dict:
+        """Limits high enough for bulk tests."""
+        return self.set_limits(minute=10**9, day=10**9, concurrent=10**6, app_minute=10**9, reset_counters=True)
+
+    def set_config(self, **values) -> dict:
+        """Tune lifetimes and delays (keys of ``state.DEFAULT_CONFIG``)."""
+        return self._call("POST", "config", values)
+
+    def advance_clock(self, seconds: float) -> float:
+        """Time travel: move the sandbox clock forward; returns the new sandbox epoch seconds."""
+        return self._call("POST", "clock", {"advance_seconds": seconds})["now"]
+
+    def now(self) -> float:
+        """The sandbox clock (epoch seconds)."""
+        return self._call("GET", "clock")["now"]
+
+    # -- acting as Xero's UI -----------------------------------------------------------------
+
+    def mark_invoice(self, tenant_id: str, invoice_number_or_id: str, status=None, **changes) -> dict:
+        """Change an invoice as if in Xero: status "PAID" (pays it in full to 090), "VOIDED",
+        "AUTHORISED", "DELETED"; keyword changes edit stored fields (e.g. Reference="x")."""
+        return self._call("POST", "invoices/mark", {"tenant_id": tenant_id, "invoice": invoice_number_or_id,
+                                                    "status": status, "changes": changes})
+
+    # -- read-back ---------------------------------------------------------------------------
+
+    def invoices(self, tenant_id: str, invoice_number=None) -> list:
+        """Every stored invoice of a tenant (Xero JSON shape), optionally one InvoiceNumber."""
+        return self._call("GET", "invoices", tenant_id=tenant_id, invoice_number=invoice_number)
+
+    def duplicate_invoice_numbers(self, tenant_id: str, field: str = "InvoiceNumber") -> dict:
+        """``{value: count}`` for values of ``field`` held by more than one invoice."""
+        return self._call("GET", "duplicates", tenant_id=tenant_id, field=field)
+
+    def call_counts(self) -> list:
+        """``[{"method", "endpoint", "tenant_id", "count"}]`` (endpoint ids collapsed to ``{id}``)."""
+        return self._call("GET", "call_counts")
+
+    def call_count(self, method=None, endpoint_contains=None, tenant_id=None) -> int:
+        """Sum of call counts matching the filters (endpoint matched case-insensitively)."""
+        return sum(row["count"] for row in self.call_counts()
+                   if (method is None or row["method"] == method.upper())
+                   and (endpoint_contains is None or endpoint_contains.lower() in row["endpoint"].lower())
+                   and (tenant_id is None or row["tenant_id"] == tenant_id.lower()))
+
+    def request_log(self, limit: int | None = None) -> list:
+        """Logged API requests (not control calls), oldest first."""
+        return self._call("GET", "requests", limit=limit)
+
+    def clear_request_log(self) -> None:
+        self._call("DELETE", "requests")
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def set_webhook(self, url, key=None) -> dict:
+        """Where to POST events (None disables) and, optionally, a new webhook key."""
+        return self._call("POST", "webhook", {"url": url, "key": key})
+
+    def intent_to_receive(self) -> dict:
+        """Run Xero's Intent to Receive; ``{"ok": bool, "results": [...]}``."""
+        return self._call("POST", "webhook/intent_to_receive", {})
+
+    def webhook_deliveries(self, flush: bool = True, timeout: float = 5.0) -> list:
+        """Deliveries made so far (after waiting for the queue to drain when ``flush``)."""
+        return self._call("GET", "webhook/deliveries", flush="1" if flush else None, timeout=timeout)
+
+    def save(self, path=None) -> str:
+        """Write the state file now."""
+        return self._call("POST", "save", {"path": path})["path"]

@@ -1,0 +1,257 @@
+"""The sandbox's own control API under ``/_sandbox/`` (JSON in, JSON out).
+
+Used by tests (through ``control.SandboxControl``) to seed tokens, inject faults,
+move the clock, relax limits, act "as if in Xero" and read back what happened.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+
+from . import invoices, oauth, wire
+from .messages import json_response
+
+
+def _ok(obj=None, status=200):
+    return json_response(status, obj if obj is not None else {"ok": True})
+
+
+def _fail(message, status=400):
+    return json_response(status, {"error": message})
+
+
+def handle(app, req):
+    """Dispatch ``/_sandbox/<name>``."""
+    name = req.path[len("/_sandbox/"):].strip("/").lower()
+    handler = _ROUTES.get((req.method, name))
+    if handler is None:
+        return _fail("unknown control call %s %s" % (req.method, req.path), 404)
+    try:
+        body = req.json() if req.body else {}
+    except ValueError:
+        return _fail("body is not JSON")
+    try:
+        return handler(app, req, body or {})
+    except (KeyError, ValueError, TypeError) as exc:
+        return _fail("%s: %s" % (type(exc).__name__, exc))
+
+
+def _reset(app, req, body):
+    app.state.reset()
+    app.limiter.reset(app.state.limits)
+    app.faults.clear()
+    app.webhooks.clear()
+    return _ok()
+
+
+def _tenants(app, req, body):
+    return _ok([{"tenantId": t, "tenantName": o["name"], "region": o["region"], "currency": o["currency"]}
+                for t, o in app.state.orgs.items()])
+
+
+def _auto_approve(app, req, body):
+    with app.state.lock:
+        if body.get("enabled") is False:
+            app.state.auto_approve = None
+        else:
+            app.state.auto_approve = {"tenants": body.get("tenants"), "deny": bool(body.get("deny"))}
+    return _ok({"auto_approve": app.state.auto_approve})
+
+
+def _tokens(app, req, body):
+    state = app.state
+    with state.lock:
+        tenants = body.get("tenant_ids") or list(state.orgs)
+        scopes = body.get("scopes") or oauth.DEFAULT_SCOPES
+        user_id = body.get("user_id") or next(iter(state.users))
+        client_id = body.get("client_id") or state.client_id
+        event = str(uuid.uuid4())
+        oauth.connect(state, user_id, client_id, tenants, event)
+        return _ok(oauth.issue_tokens(state, user_id, client_id, list(scopes), event))
+
+
+def _add_fault(app, req, body):
+    return _ok(app.faults.add(**body))
+
+
+def _faults(app, req, body):
+    return _ok(app.faults.pending())
+
+
+def _clear_faults(app, req, body):
+    app.faults.clear()
+    return _ok()
+
+
+def _limits(app, req, body):
+    with app.state.lock:
+        for key in ("minute", "day", "concurrent", "app_minute"):
+            if body.get(key) is not None:
+                app.state.limits[key] = int(body[key])
+        if body.get("reset_counters"):
+            app.limiter.reset(app.state.limits)
+        return _ok(dict(app.state.limits))
+
+
+def _config(app, req, body):
+    with app.state.lock:
+        unknown = set(body) - set(app.state.config)
+        if unknown:
+            raise KeyError("unknown config keys %s" % sorted(unknown))
+        app.state.config.update(body)
+        return _ok(dict(app.state.config))
+
+
+def _clock(app, req, body):
+    if req.method == "POST":
+        app.state.clock.advance(float(body.get("advance_seconds", 0)))
+    now = app.state.clock.now()
+    return _ok({"now": now, "iso": wire.iso_no_zone(now), "scale": app.state.clock.scale})
+
+
+def _revoke(app, req, body):
+    with app.state.lock:
+        n = oauth.revoke_user(app.state, body.get("user_id"), body.get("client_id"),
+                              disconnect=bool(body.get("disconnect")))
+    return _ok({"revoked": n})
+
+
+def _disconnect(app, req, body):
+    tid = body["tenant_id"].lower()
+    with app.state.lock:
+        before = len(app.state.connections)
+        app.state.connections = [c for c in app.state.connections if c["tenant_id"] != tid]
+        return _ok({"removed": before - len(app.state.connections)})
+
+
+def _org(app, tenant_id):
+    org = app.state.org(tenant_id or "")
+    if org is None:
+        raise KeyError("unknown tenant %s" % tenant_id)
+    return org
+
+
+def _mark_invoice(app, req, body):
+    """Change an invoice as a user would in Xero: PAID, VOIDED, AUTHORISED, DELETED, or field edits."""
+    state = app.state
+    with state.lock:
+        org = _org(app, body["tenant_id"])
+        inv = invoices.find_invoice(org, body["invoice"])
+        if inv is None:
+            return _fail("no such invoice", 404)
+        now = state.clock.now()
+        status = (body.get("status") or "").upper()
+        if status == "PAID":
+            due = inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"]
+            pay_id = str(uuid.uuid4())
+            bank = next(a for a in org["accounts"] if a["Code"] == "090")
+            org["payments"][pay_id] = {"PaymentID": pay_id, "InvoiceID": inv["InvoiceID"],
+                                       "AccountID": bank["AccountID"], "Date": wire.day_of(now), "Amount": due,
+                                       "Reference": "Paid in Xero", "Status": "AUTHORISED", "Updated": now}
+            inv["Payments"] = inv.get("Payments", []) + [{"PaymentID": pay_id, "Date": wire.day_of(now), "Amount": due}]
+            invoices.settle(inv, due, now)
+        elif status:
+            inv["Status"] = status
+        for key, value in (body.get("changes") or {}).items():
+            inv[key] = value
+        inv["Updated"] = now
+        rendered = invoices.render(org, inv)
+    app.webhooks.publish(org["tenant_id"], [("INVOICE", inv["InvoiceID"], "UPDATE")])
+    return _ok(rendered)
+
+
+def _invoices(app, req, body):
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        number = req.query.get("invoice_number")
+        rows = [i for i in org["invoices"].values() if number is None or i["InvoiceNumber"] == number]
+        return _ok([invoices.render(org, i) for i in rows])
+
+
+def _duplicates(app, req, body):
+    field = req.query.get("field") or "InvoiceNumber"
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        counts = Counter(i.get(field) for i in org["invoices"].values() if i.get(field))
+    return _ok({k: v for k, v in counts.items() if v > 1})
+
+
+def _call_counts(app, req, body):
+    with app.state.lock:
+        return _ok([{"method": m, "endpoint": e, "tenant_id": t or None, "count": n}
+                    for (m, e, t), n in sorted(app.state.call_counts.items())])
+
+
+def _requests(app, req, body):
+    limit = int(req.query.get("limit") or 0)
+    with app.state.lock:
+        rows = list(app.state.request_log)
+    return _ok(rows[-limit:] if limit else rows)
+
+
+def _clear_requests(app, req, body):
+    with app.state.lock:
+        app.state.request_log.clear()
+        app.state.call_counts.clear()
+    return _ok()
+
+
+def _webhook(app, req, body):
+    with app.state.lock:
+        app.state.webhook["url"] = body.get("url")
+        if body.get("key"):
+            app.state.webhook["key"] = body["key"]
+        return _ok(dict(app.state.webhook))
+
+
+def _intent(app, req, body):
+    return _ok(app.webhooks.intent_to_receive())
+
+
+def _deliveries(app, req, body):
+    if req.query.get("flush", "").lower() in ("1", "true"):
+        app.webhooks.flush(float(req.query.get("timeout") or 5))
+    return _ok(list(app.webhooks.deliveries))
+
+
+def _save(app, req, body):
+    path = body.get("path") or app.state_file
+    if not path:
+        raise ValueError("no state file configured")
+    app.state.save(path)
+    return _ok({"path": path})
+
+
+def _health(app, req, body):
+    return _ok({"ok": True, "now": app.state.clock.now()})
+
+
+_ROUTES = {
+    ("GET", "health"): _health,
+    ("POST", "reset"): _reset,
+    ("GET", "tenants"): _tenants,
+    ("POST", "auto_approve"): _auto_approve,
+    ("POST", "tokens"): _tokens,
+    ("POST", "faults"): _add_fault,
+    ("GET", "faults"): _faults,
+    ("DELETE", "faults"): _clear_faults,
+    ("POST", "limits"): _limits,
+    ("GET", "limits"): _limits,
+    ("POST", "config"): _config,
+    ("GET", "config"): _config,
+    ("POST", "clock"): _clock,
+    ("GET", "clock"): _clock,
+    ("POST", "revoke_tokens"): _revoke,
+    ("POST", "disconnect"): _disconnect,
+    ("POST", "invoices/mark"): _mark_invoice,
+    ("GET", "invoices"): _invoices,
+    ("GET", "duplicates"): _duplicates,
+    ("GET", "call_counts"): _call_counts,
+    ("GET", "requests"): _requests,
+    ("DELETE", "requests"): _clear_requests,
+    ("POST", "webhook"): _webhook,
+    ("POST", "webhook/intent_to_receive"): _intent,
+    ("GET", "webhook/deliveries"): _deliveries,
+    ("POST", "save"): _save,
+}

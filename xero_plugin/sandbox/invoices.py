@@ -1,0 +1,379 @@
+"""Invoice rules and messages: validation, status machine, totals, rendering.
+
+Messages are Xero's verbatim where XERO.md quotes a live response (section 6.1).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from . import wire
+
+TYPES = ("ACCREC", "ACCPAY")
+LINE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
+CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+TRANSITIONS = {  # confirmed by Xero support (xeroizer#48); same-status edits are allowed too
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"SUBMITTED", "DRAFT", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "VOIDED"},
+}
+_CLASS_FLAG = {"REVENUE": "CanApplyToRevenue", "EXPENSE": "CanApplyToExpenses", "ASSET": "CanApplyToAssets",
+               "EQUITY": "CanApplyToEquity", "LIABILITY": "CanApplyToLiabilities"}
+ZERO = Decimal("0")
+
+MSG_NOT_VALID_FOR_MODIFICATION = "Invoice not of valid status for modification"
+MSG_HAS_PAYMENT = "This document cannot be edited as it has a payment or credit note allocated to it."
+MSG_NOT_VALID_FOR_CREATION = "Invoice not of valid status for creation"
+MSG_UNIQUE = "Invoice # must be unique."
+MSG_NO_CONTACT = "A Contact must be specified for this type of transaction"
+MSG_EMPTY_CONTACT = "Contact cannot be empty."
+MSG_NO_LINES = "One or more line items must be specified"
+MSG_ACCOUNT_REQUIRED = "Account code must be specified"
+
+
+class PostDataError(ValueError):
+    """The body could not be read at all (Xero's 400 PostDataInvalidException, nothing processed)."""
+
+
+def _field(raw, key, kind, path):
+    value = raw.get(key)
+    if value is None:
+        return None
+    try:
+        if kind == "day":
+            return wire.parse_day(value)
+        if kind == "num":
+            return wire.to_decimal(value)
+    except ValueError:
+        raise PostDataError("Error converting value %s to type '%s'. Path '%s'." % (
+            wire.dumps(value).decode(), "System.DateTime" if kind == "day" else "System.Decimal", path)) from None
+    return value
+
+
+def normalize(raw, index: int) -> dict:
+    """Parse one posted invoice into plain Python values; raises PostDataError on bad types."""
+    if not isinstance(raw, dict):
+        raise PostDataError("Invalid invoice at index %d" % index)
+    path = "Invoices[%d]" % index
+    out = {k: raw.get(k) for k in ("InvoiceID", "Type", "InvoiceNumber", "Reference", "Status", "Contact",
+                                   "CurrencyCode", "Url", "BrandingThemeID", "SentToContact")
+           if k in raw}
+    for key in ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate"):
+        if raw.get(key) is not None:
+            out[key] = _field(raw, key, "day", "%s.%s" % (path, key))
+    if raw.get("LineAmountTypes") is not None:
+        lat = LINE_AMOUNT_TYPES.get(str(raw["LineAmountTypes"]).lower())
+        if lat is None:
+            raise PostDataError("Error converting value \"%s\" to type 'Xero.API.Library.LineAmountType'. "
+                                "Path '%s.LineAmountTypes'." % (raw["LineAmountTypes"], path))
+        out["LineAmountTypes"] = lat
+    if "LineItems" in raw and raw["LineItems"] is not None:
+        lines = []
+        for j, line in enumerate(raw["LineItems"] or []):
+            if not isinstance(line, dict):
+                raise PostDataError("Invalid line item. Path '%s.LineItems[%d]'." % (path, j))
+            lp = "%s.LineItems[%d]" % (path, j)
+            item = {k: line.get(k) for k in ("LineItemID", "Description", "ItemCode", "AccountCode", "AccountID",
+                                            "TaxType", "Tracking")}
+            for key in ("Quantity", "UnitAmount", "LineAmount", "DiscountRate", "TaxAmount"):
+                item[key] = _field(line, key, "num", "%s.%s" % (lp, key))
+            lines.append(item)
+        out["LineItems"] = lines
+    for key in ("Status", "Type"):
+        if isinstance(out.get(key), str):
+            out[key] = out[key].strip().upper()
+    return out
+
+
+def find_by_number(org, number: str, exclude_id: str | None = None):
+    """An ACCREC invoice with this number (case-insensitive), any status."""
+    want = (number or "").strip().lower()
+    for inv in org["invoices"].values():
+        if inv["Type"] == "ACCREC" and inv["InvoiceNumber"].lower() == want and inv["InvoiceID"] != exclude_id:
+            return inv
+    return None
+
+
+def find_invoice(org, key: str):
+    """By InvoiceID, else by InvoiceNumber (ACCREC first)."""
+    inv = org["invoices"].get((key or "").lower())
+    if inv is not None:
+        return inv
+    return find_by_number(org, key) or next(
+        (i for i in org["invoices"].values() if i["InvoiceNumber"] == key), None)
+
+
+def _account(org, line):
+    if line.get("AccountID"):
+        return next((a for a in org["accounts"] if a["AccountID"] == str(line["AccountID"]).lower()), None), True
+    code = (line.get("AccountCode") or "").strip()
+    if not code:
+        return None, False
+    return next((a for a in org["accounts"] if (a["Code"] or "").lower() == code.lower()), None), True
+
+
+def _tax_rate(org, tax_type):
+    want = tax_type.strip().upper()
+    return next((t for t in org["tax_rates"] if t["TaxType"] == want), None)
+
+
+class Outcome:
+    """Result of applying one invoice element."""
+
+    def __init__(self):
+        self.errors, self.warnings = [], []
+        self.record, self.existing, self.new_contact = None, None, None
+
+    def error(self, msg):
+        if msg not in self.errors:
+            self.errors.append(msg)
+
+    def warn(self, msg):
+        if msg not in self.warnings:
+            self.warnings.append(msg)
+
+
+def _resolve_contact(org, contact, out: Outcome):
+    if not isinstance(contact, dict):
+        out.error(MSG_EMPTY_CONTACT)
+        return None
+    cid, number, name = contact.get("ContactID"), contact.get("ContactNumber"), (contact.get("Name") or "").strip()
+    if cid and cid != wire.ZERO_GUID:
+        hit = org["contacts"].get(str(cid).lower())
+        if hit is None:
+            out.error(MSG_EMPTY_CONTACT)  # [INFERRED] unknown ContactID; no live message found
+        return hit
+    if number and not name:
+        hit = next((c for c in org["contacts"].values() if c.get("ContactNumber") == number), None)
+        if hit is None:
+            out.error("Contact Name cannot be empty.")
+        return hit
+    if not name:
+        out.error(MSG_EMPTY_CONTACT)
+        return None
+    hit = next((c for c in org["contacts"].values()
+                if c["ContactStatus"] == "ACTIVE" and c["Name"].lower() == name.lower()), None)
+    if hit is None:  # created only if the invoice itself is saved
+        out.new_contact = {"ContactID": str(uuid.uuid4()), "Name": name, "ContactStatus": "ACTIVE",
+                           "ContactNumber": number, "EmailAddress": contact.get("EmailAddress")}
+        return out.new_contact
+    return hit
+
+
+def _price_lines(org, inv, lines, unitdp, out: Outcome):
+    """Validate accounts and tax types, compute line, tax and invoice totals."""
+    lat, status = inv["LineAmountTypes"], inv["Status"]
+    priced, sub, tax_total = [], ZERO, ZERO
+    for line in lines:
+        acct, had_code = _account(org, line)
+        code = line.get("AccountCode") or (acct or {}).get("Code")
+        if had_code and acct is None:
+            if status == "DRAFT":
+                out.warn("Account code '%s' has been removed as it does not match a recognised account." % code)
+            else:
+                out.error("Account code '%s' is not a valid code for this document." % code)
+        elif acct is not None and acct["Status"] != "ACTIVE":
+            out.error("Account code '%s' has been archived, or has been deleted. "
+                      "Each line item must reference a valid account." % acct["Code"])
+        elif acct is not None and (acct["Type"] == "BANK" or acct["SystemAccount"]):
+            out.error("Account code '%s' is not a valid code for this document." % acct["Code"])
+        elif acct is None and status not in ("DRAFT", "DELETED", "VOIDED"):
+            out.error(MSG_ACCOUNT_REQUIRED)
+        acct = acct if (acct is not None and acct["Status"] == "ACTIVE") else None
+        tax_type = (line.get("TaxType") or "").strip().upper() or (acct["TaxType"] if acct else "NONE")
+        if lat == "NoTax":
+            tax_type = "NONE"
+        rate = _tax_rate(org, tax_type)
+        direction = "CanApplyToRevenue" if inv["Type"] == "ACCREC" else "CanApplyToExpenses"
+        if rate is None or rate["Status"] != "ACTIVE" or not rate[direction]:
+            out.error("The TaxType code %s does not exist or cannot be used for this type of transaction." % tax_type)
+            rate = None
+        elif acct is not None and not rate[_CLASS_FLAG[acct["Class"]]]:
+            out.error("The TaxType code '%s' cannot be used with account code '%s'." % (tax_type, acct["Code"]))
+        qty, unit_amt, line_amt = line.get("Quantity"), line.get("UnitAmount"), line.get("LineAmount")
+        if qty is None and unit_amt is None and line_amt is not None:
+            qty, unit_amt = Decimal(1), line_amt
+        qty = Decimal(1) if qty is None else qty
+        unit_amt = wire.unit(ZERO if unit_amt is None else unit_amt, unitdp)
+        disc = line.get("DiscountRate") or ZERO
+        amount = wire.money(qty * unit_amt * (1 - disc / 100))
+        pct = (rate["EffectiveRate"] if rate else ZERO) / 100
+        if lat == "Exclusive":
+            tax = wire.money(amount * pct)
+        elif lat == "Inclusive":
+            tax = wire.money(amount - amount / (1 + pct))
+        else:
+            tax = ZERO
+        sub += amount - tax if lat == "Inclusive" else amount
+        tax_total += tax
+        priced.append({"LineItemID": (str(line["LineItemID"]).lower() if line.get("LineItemID") else str(uuid.uuid4())),
+                       "Description": line.get("Description"), "ItemCode": line.get("ItemCode"),
+                       "Quantity": qty, "UnitAmount": unit_amt, "DiscountRate": line.get("DiscountRate"),
+                       "AccountCode": acct["Code"] if acct else (None if had_code else code),
+                       "AccountID": acct["AccountID"] if acct else None, "TaxType": tax_type,
+                       "TaxAmount": tax, "LineAmount": amount, "Tracking": line.get("Tracking") or []})
+    inv.update(LineItems=priced, SubTotal=wire.money(sub), TotalTax=wire.money(tax_total),
+               Total=wire.money(sub + tax_total))
+
+
+def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) -> Outcome:
+    """Apply one normalized invoice: mode "create" (PUT), "upsert" (POST) or "update" (POST /{id}).
+
+    On success ``outcome.record`` is the stored record (already committed to ``org``);
+    on failure nothing is changed and ``outcome.record`` is the would-be invoice for the echo.
+    """
+    out = Outcome()
+    given_id = data.get("InvoiceID")
+    given_id = None if given_id in (None, "", wire.ZERO_GUID) else str(given_id).lower()
+    existing = target
+    if mode == "create" and given_id:
+        out.error("Invoice ID cannot be specified when creating an invoice; use POST to update.")  # [INFERRED]
+    elif mode == "upsert" and given_id:
+        existing = org["invoices"].get(given_id)
+        if existing is None:
+            out.error("Invoice could not be found.")  # [INFERRED] wording
+    elif mode == "upsert" and data.get("InvoiceNumber") and data.get("Type", "ACCREC") == "ACCREC":
+        existing = find_by_number(org, data["InvoiceNumber"])
+    out.existing = existing
+    if existing is not None:
+        inv = {k: (list(v) if isinstance(v, list) else v) for k, v in existing.items()}
+        new_status = data.get("Status") or existing["Status"]
+        if existing["AmountPaid"] > 0 or existing["Status"] == "PAID":
+            if new_status != existing["Status"]:
+                out.error("The status %s cannot be applied to the invoice because it has payments or credit "
+                          "notes allocated to it." % new_status)
+            else:
+                out.error(MSG_NOT_VALID_FOR_MODIFICATION)
+                out.error(MSG_HAS_PAYMENT)
+        elif new_status not in TRANSITIONS.get(existing["Status"], ()):
+            out.error(MSG_NOT_VALID_FOR_MODIFICATION)
+        inv["Status"] = new_status
+    else:
+        inv = {"InvoiceID": str(uuid.uuid4()), "Type": data.get("Type"), "InvoiceNumber": None,
+               "Status": data.get("Status") or "DRAFT", "LineAmountTypes": "Exclusive",
+               "Date": wire.day_of(now), "DueDate": None, "CurrencyCode": org["currency"],
+               "AmountPaid": ZERO, "AmountCredited": ZERO, "Payments": [], "FullyPaidOnDate": None,
+               "Reference": None, "Url": None, "BrandingThemeID": None, "SentToContact": False,
+               "ExpectedPaymentDate": None, "PlannedPaymentDate": None, "ContactID": None,
+               "LineItems": [], "SubTotal": ZERO, "TotalTax": ZERO, "Total": ZERO, "Created": now}
+        if inv["Type"] not in TYPES:
+            out.error("Invoice Type must be ACCREC or ACCPAY." if inv["Type"] else "Invoice Type must be specified.")
+            inv["Type"] = inv["Type"] if inv["Type"] in ("ACCPAYCREDIT", "ACCRECCREDIT") else "ACCREC"
+        if inv["Status"] not in CREATE_STATUSES:
+            out.error(MSG_NOT_VALID_FOR_CREATION)
+            inv["Status"] = inv["Status"] if inv["Status"] in ("PAID", "VOIDED", "DELETED") else "DRAFT"
+    for key in ("Reference", "Url", "BrandingThemeID", "SentToContact", "Date", "DueDate", "LineAmountTypes",
+                "ExpectedPaymentDate", "PlannedPaymentDate", "CurrencyCode"):
+        if data.get(key) is not None:
+            inv[key] = data[key]
+    contact = None
+    if data.get("Contact") is not None:
+        contact = _resolve_contact(org, data["Contact"], out)
+        inv["ContactID"] = contact["ContactID"] if contact else None
+        inv["ContactName"] = (contact or {}).get("Name") or (data["Contact"] or {}).get("Name")
+    elif existing is None:
+        out.error(MSG_NO_CONTACT)
+    if data.get("LineItems") is not None:
+        lines = data["LineItems"]
+    else:
+        lines = existing["RawLines"] if existing is not None else []
+    if not lines and inv["Status"] not in ("DELETED", "VOIDED"):
+        out.error(MSG_NO_LINES)
+    if inv["Status"] not in ("DELETED", "VOIDED") or data.get("LineItems") is not None:
+        _price_lines(org, inv, lines, unitdp, out)
+        # Keep the LineItemIDs so a later re-price (e.g. a status-only update) does not mint new ones.
+        lines = [dict(raw, LineItemID=priced["LineItemID"]) for raw, priced in zip(lines, inv["LineItems"])]
+    inv["RawLines"] = lines
+    number = data.get("InvoiceNumber")
+    if number is not None:
+        inv["InvoiceNumber"] = str(number).strip()
+    if inv["Type"] == "ACCREC" and inv["InvoiceNumber"] and find_by_number(org, inv["InvoiceNumber"], inv["InvoiceID"]):
+        out.error(MSG_UNIQUE)
+    out.record = inv
+    if out.errors:
+        return out
+    if not inv["InvoiceNumber"]:
+        inv["InvoiceNumber"] = _next_number(org) if inv["Type"] == "ACCREC" else ""
+    if out.new_contact is not None:
+        out.new_contact["UpdatedDate"] = now
+        org["contacts"][out.new_contact["ContactID"]] = out.new_contact
+    inv["Updated"] = now
+    org["invoices"][inv["InvoiceID"]] = inv
+    return out
+
+
+def _next_number(org) -> str:
+    while True:
+        number = "INV-%04d" % org["next_number"]
+        org["next_number"] += 1
+        if find_by_number(org, number) is None:
+            return number
+
+
+def settle(inv, amount: Decimal, now: float) -> None:
+    """Record money received against an invoice; PAID once nothing is due."""
+    inv["AmountPaid"] = wire.money(inv["AmountPaid"] + amount)
+    if inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"] <= 0:
+        inv["Status"] = "PAID"
+        inv["FullyPaidOnDate"] = wire.day_of(now)
+    inv["Updated"] = now
+
+
+def render(org, inv, lines: bool = True, errors=(), warnings=(), echo_id=None) -> dict:
+    """An invoice exactly as Xero serialises it (ms-dates, enum-legal values, JSON booleans)."""
+    contact = org["contacts"].get(inv.get("ContactID") or "")
+    due = inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"]
+    body = {
+        "Type": inv["Type"], "InvoiceID": echo_id or inv["InvoiceID"], "InvoiceNumber": inv["InvoiceNumber"] or "",
+        "Reference": inv.get("Reference") or "",
+        "Prepayments": [], "Overpayments": [], "CreditNotes": [],
+        "AmountDue": wire.money(due), "AmountPaid": inv["AmountPaid"], "AmountCredited": inv["AmountCredited"],
+        "SentToContact": bool(inv.get("SentToContact")), "CurrencyRate": Decimal("1.000000"),
+        "IsDiscounted": False, "HasAttachments": False,
+        "Contact": {"ContactID": contact["ContactID"] if contact else wire.ZERO_GUID,
+                    "ContactStatus": contact["ContactStatus"] if contact else "ACTIVE",
+                    "Name": contact["Name"] if contact else (inv.get("ContactName") or ""),
+                    "Addresses": [], "Phones": [], "ContactGroups": [], "ContactPersons": [],
+                    "HasValidationErrors": False},
+        "DateString": wire.day_string(inv["Date"]), "Date": wire.ms_date(inv["Date"]),
+        "Status": inv["Status"], "LineAmountTypes": inv["LineAmountTypes"],
+        "SubTotal": inv["SubTotal"], "TotalTax": inv["TotalTax"], "Total": inv["Total"],
+        "UpdatedDateUTC": wire.ms_instant(inv.get("Updated", 0)),
+        "UpdatedDateUTCString": wire.instant_string(inv.get("Updated", 0)),
+        "CurrencyCode": inv["CurrencyCode"],
+        "Payments": [{"PaymentID": p["PaymentID"], "Date": wire.ms_date(p["Date"]), "Amount": p["Amount"],
+                      "CurrencyRate": Decimal("1.000000"), "HasAccount": False, "HasValidationErrors": False}
+                     for p in inv.get("Payments", [])],
+        "HasErrors": bool(errors),
+    }
+    for key in ("DueDate", "ExpectedPaymentDate", "PlannedPaymentDate", "FullyPaidOnDate"):
+        if inv.get(key):
+            body[key] = wire.ms_date(inv[key])
+            if key == "DueDate":
+                body["DueDateString"] = wire.day_string(inv[key])
+    for key in ("Url", "BrandingThemeID"):
+        if inv.get(key):
+            body[key] = inv[key]
+    if lines:
+        body["LineItems"] = [{k: v for k, v in line.items() if v is not None and k != "AccountID"}
+                             | {"ValidationErrors": []} for line in inv["LineItems"]]
+    if errors:
+        body["ValidationErrors"] = [{"Message": m} for m in errors]
+    if warnings:
+        body["Warnings"] = [{"Message": m} for m in warnings]
+    return body
+
+
+def filter_row(org, inv) -> dict:
+    """The fields a ``where`` clause can see, as comparable Python values."""
+    contact = org["contacts"].get(inv.get("ContactID") or "", {})
+    day = lambda d: wire.dt.datetime.fromisoformat(d).replace(tzinfo=wire.dt.timezone.utc) if d else None
+    return {"InvoiceID": inv["InvoiceID"], "InvoiceNumber": inv["InvoiceNumber"], "Type": inv["Type"],
+            "Status": inv["Status"], "Reference": inv.get("Reference") or "",
+            "Contact": {"ContactID": contact.get("ContactID"), "Name": contact.get("Name"),
+                        "ContactNumber": contact.get("ContactNumber")},
+            "Date": day(inv["Date"]), "DueDate": day(inv.get("DueDate")),
+            "UpdatedDateUTC": wire.dt.datetime.fromtimestamp(inv.get("Updated", 0), wire.dt.timezone.utc),
+            "AmountDue": inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"], "AmountPaid": inv["AmountPaid"],
+            "Total": inv["Total"], "SubTotal": inv["SubTotal"], "CurrencyCode": inv["CurrencyCode"]}
