@@ -28,11 +28,12 @@ class Policy:
     retry: str | None = None  # "backoff" | "retry_after"
     counts: bool = True  # counts as a failed attempt
     expire_connection: bool = False
+    lock: bool = False  # the remote copy is locked: later triggers send nothing
 
 
 POLICY: dict[ErrorCategory, Policy] = {
     ErrorCategory.AUTH_EXPIRED: Policy(SyncState.FAILED, expire_connection=True),
-    ErrorCategory.INVOICE_LOCKED: Policy(SyncState.LOCKED),
+    ErrorCategory.INVOICE_LOCKED: Policy(SyncState.LOCKED, lock=True),
     ErrorCategory.TRANSIENT: Policy(SyncState.RETRYING, retry="backoff"),
     ErrorCategory.RATE_LIMITED: Policy(SyncState.RETRYING, retry="retry_after", counts=False),
     ErrorCategory.INVALID_ACCOUNT_OR_TAX: Policy(SyncState.FAILED),
@@ -188,6 +189,8 @@ def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, v
             delay = error.retry_after if error.retry_after is not None else 60.0
         _apply_error(sync, error, state)
         sync.next_retry_at = timezone.now() + timedelta(seconds=delay) if delay is not None else None
+        if policy.lock:
+            sync.remote_locked = True
         if policy.expire_connection:
             connection_expire(connection=sync.connection, reason=error.message)
         if state in (SyncState.FAILED,) and not policy.expire_connection:

@@ -1,0 +1,183 @@
+"""The engine's policy: each error category lands in its state, with the seed's message."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from integrations_core.invoices import invoice_update
+from integrations_core.models import ConnectionState, InvoiceSync, SyncAttempt, SyncState
+from integrations_core.resync import sync_resync
+from plugins.stub import store
+from tests.factories import ProductFactory, line, make_invoice
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _sync(invoice):
+    return InvoiceSync.objects.select_related("connection").get(invoice=invoice)
+
+
+def test_sync_transient_failure_retries_with_backoff_then_succeeds(supplier, netsuite, worker, settings):
+    settings.INTEGRATIONS_RETRY_BASE_SECONDS = 30
+    store.inject_fault(netsuite, "timeout")
+    invoice = make_invoice(supplier)
+
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.RETRYING
+    assert sync.error_message == "Sync unsuccessful" and sync.error_category == "transient"
+    assert sync.attempts == 1
+    wait = (sync.next_retry_at - timezone.now()).total_seconds()
+    assert 14 <= wait <= 31  # 30 s step, equal jitter
+    assert len(worker.scheduled()) == 1  # an RQ scheduled job, not a sleeping worker
+
+    worker.run_scheduled(within=60)
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.SYNCED and sync.attempts == 0 and sync.error_message == ""
+    assert store.remote_invoices(netsuite)[0].version == 1
+
+
+def test_sync_transient_failure_fails_after_the_set_number_of_attempts(supplier, netsuite, worker, settings):
+    settings.INTEGRATIONS_MAX_ATTEMPTS = 3
+    store.inject_fault(netsuite, "timeout", count=5)
+    invoice = make_invoice(supplier)
+
+    worker.run()  # retries with no wait in tests, so the burst runs all three
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.FAILED and sync.attempts == 3
+    assert sync.error_message == "Sync unsuccessful"
+    assert SyncAttempt.objects.filter(sync=sync, outcome="failed").count() == 3
+    assert store.remote_invoices(netsuite) == []
+
+
+def test_sync_rate_limited_waits_retry_after_and_is_not_counted(supplier, netsuite, worker):
+    store.inject_fault(netsuite, "rate_limited", count=2, retry_after=45)
+    invoice = make_invoice(supplier)
+
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.RETRYING
+    assert sync.error_message == "Sync unsuccessful (rate limited)"
+    assert sync.attempts == 0  # a rate limit is not a failed attempt
+    assert 44 <= (sync.next_retry_at - timezone.now()).total_seconds() <= 46
+    worker.run_scheduled(within=60)
+    worker.run_scheduled(within=60)
+    sync = _sync(invoice)
+    assert sync.state == SyncState.SYNCED
+    assert SyncAttempt.objects.filter(sync=sync).count() == 3
+
+
+def test_sync_auth_expired_expires_the_connection_without_retry(supplier, netsuite, worker):
+    store.inject_fault(netsuite, "auth_expired")
+    invoice = make_invoice(supplier)
+
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.FAILED
+    assert sync.error_message == "NetSuite connection expired: reconnect in Settings > Add-ons"
+    assert worker.scheduled() == []
+    netsuite.refresh_from_db()
+    assert netsuite.state == ConnectionState.EXPIRED and netsuite.expired_at is not None
+    assert "expired" in netsuite.expiry_reason
+
+
+def test_sync_invoice_locked_is_never_retried_and_later_updates_send_nothing(supplier, netsuite, worker):
+    product = ProductFactory(supplier=supplier)
+    invoice = make_invoice(supplier, lines=[line(product)])
+    worker.run()
+    store.mark_remote_paid(netsuite, invoice.number)  # paid in the remote system
+
+    invoice, _ = invoice_update(invoice=invoice, lines=[line(product, quantity="5")])
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.LOCKED
+    assert sync.error_message == "Invoice is paid in NetSuite and locked: manage changes directly in NetSuite"
+    assert worker.scheduled() == []
+    attempts = SyncAttempt.objects.filter(sync=sync).count()
+
+    invoice_update(invoice=invoice, lines=[line(product, quantity="6")])
+    worker.run()
+
+    assert SyncAttempt.objects.filter(sync=sync).count() == attempts  # no call at all
+    assert _sync(invoice).state == SyncState.LOCKED
+    assert store.remote_invoices(netsuite)[0].version == 1
+
+
+def test_sync_missing_gl_account_names_the_item(supplier, netsuite, worker):
+    product = ProductFactory(supplier=supplier, no_gl_account=True, sku="FLOUR")
+    invoice = make_invoice(supplier, lines=[line(product)])
+
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.FAILED and sync.error_category == "missing_gl_account"
+    assert sync.error_message.startswith("Missing GL account")
+    assert "FLOUR" in sync.error_message
+    assert "expense" in sync.error_fix
+
+
+def test_sync_invalid_account_names_the_line_and_code_and_clears_after_the_fix(supplier, netsuite, worker):
+    good = ProductFactory(supplier=supplier)
+    bad = ProductFactory(supplier=supplier, bad_account=True)
+    invoice = make_invoice(supplier, lines=[line(good), line(bad)])
+
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.FAILED
+    assert sync.error_message.startswith("Account/Tax Rate must be Valid")
+    assert "line 2" in sync.error_message and "'999'" in sync.error_message
+
+    bad.sales_account_code = "200"
+    bad.save()
+    sync_resync(sync=sync)
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.SYNCED and sync.error_message == "" and sync.error_category == ""
+
+
+@pytest.mark.parametrize(
+    ("fault", "category", "message"),
+    [
+        ("validation", "validation", "NetSuite rejected the invoice: stub remote says validation"),
+        ("not_found", "not_found", "The NetSuite copy of this invoice is gone (deleted in NetSuite)"),
+        ("unknown", "unknown", "Sync unsuccessful"),
+        ("crash", "unknown", "Sync unsuccessful"),
+    ],
+)
+def test_sync_other_failures_need_a_person(supplier, netsuite, worker, fault, category, message):
+    store.inject_fault(netsuite, fault)
+    invoice = make_invoice(supplier)
+
+    worker.run()
+
+    sync = _sync(invoice)
+    assert (sync.state, sync.error_category, sync.error_message) == (SyncState.FAILED, category, message)
+    assert sync.error_fix
+    assert worker.scheduled() == []
+    attempt = SyncAttempt.objects.get(sync=sync)
+    assert attempt.outcome == "failed" and attempt.error_category == category
+    assert "should-never-be-stored" not in attempt.raw_error  # secrets removed from stored bodies
+
+
+def test_sync_never_moves_back_to_an_older_version(supplier, netsuite, worker):
+    from integrations_core.sync import record_success
+    from integrations_core.hookspecs import PushResult
+
+    invoice = make_invoice(supplier)
+    worker.run()
+    sync = _sync(invoice)
+    attempt = SyncAttempt.objects.create(sync=sync, version=1, started_at=timezone.now() - dt.timedelta(seconds=1))
+    InvoiceSync.objects.filter(pk=sync.pk).update(synced_version=3)
+
+    record_success(sync.pk, attempt, PushResult(remote_id=sync.remote_id), version=1)
+
+    assert _sync(invoice).synced_version == 3
