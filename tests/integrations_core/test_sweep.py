@@ -1,0 +1,60 @@
+"""A sync left `syncing` by a worker killed mid-push is picked up by the sweep."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection as db
+
+from integrations_core.models import InvoiceSync, SyncState
+from integrations_core.sync import sync_sweep
+from plugins.stub import store
+from tests.factories import make_invoice
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    s = db.settings_dict
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_sweep_requeues_a_sync_whose_worker_was_killed(supplier, netsuite, worker, settings):
+    if db.vendor != "postgresql":
+        pytest.skip("a worker process needs the shared PostgreSQL test database")
+    store.inject_fault(netsuite, "hang", seconds=60)
+    invoice = make_invoice(supplier)
+    sync = InvoiceSync.objects.get(invoice=invoice)
+
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+    process = subprocess.Popen([sys.executable, "manage.py", "rqworker", "pushes", "--burst"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            sync.refresh_from_db()
+            if sync.state == SyncState.SYNCING:
+                break
+            time.sleep(0.05)
+        assert sync.state == SyncState.SYNCING
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    assert sync_sweep(stuck_after=3600) == 0  # not stuck yet by the clock
+    sync.refresh_from_db()
+    assert sync.state == SyncState.SYNCING
+
+    assert sync_sweep(stuck_after=0) == 1
+    sync.refresh_from_db()
+    assert sync.state == SyncState.QUEUED and sync.last_trigger == "sweep"
+    worker.run()
+
+    sync.refresh_from_db()
+    assert sync.state == SyncState.SYNCED and sync.synced_version == 1
+    assert [r.number for r in store.remote_invoices(netsuite)] == [invoice.number]
