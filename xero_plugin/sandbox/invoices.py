@@ -240,7 +240,8 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
         inv = {k: (list(v) if isinstance(v, list) else v) for k, v in existing.items()}
         new_status = data.get("Status") or existing["Status"]
         if existing["AmountPaid"] > 0 or existing["Status"] == "PAID":
-            if new_status != existing["Status"]:
+            # Re-sending AUTHORISED (the status before payment) is an edit, not a status change.
+            if new_status not in (existing["Status"], "AUTHORISED", "PAID"):
                 out.error("The status %s cannot be applied to the invoice because it has payments or credit "
                           "notes allocated to it." % new_status)
             else:

@@ -1,0 +1,25 @@
+"""Builders shared by the sandbox tests."""
+
+import datetime as dt
+
+from xero_python.accounting import Contact, Invoice, Invoices, LineAmountTypes, LineItem
+
+
+def invoice(number=None, account="200", tax="OUTPUT2", status="AUTHORISED", contact="Acme Ltd", amount=10.5,
+            quantity=2, **extra):
+    """An SDK Invoice model with one line."""
+    return Invoice(type="ACCREC", contact=Contact(name=contact), invoice_number=number, status=status,
+                   line_items=[LineItem(description="Widget", quantity=quantity, unit_amount=amount,
+                                        account_code=account, tax_type=tax)],
+                   date=dt.date(2024, 5, 1), due_date=dt.date(2024, 5, 31),
+                   line_amount_types=LineAmountTypes.EXCLUSIVE, **extra)
+
+
+def batch(*invoices):
+    return Invoices(invoices=list(invoices))
+
+
+def messages(element):
+    """Validation messages of a rendered (dict) or SDK element."""
+    errors = element["ValidationErrors"] if isinstance(element, dict) else element.validation_errors
+    return [e["Message"] if isinstance(e, dict) else e.message for e in (errors or [])]
