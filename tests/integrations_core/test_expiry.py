@@ -3,23 +3,16 @@ backlog lists what was missed."""
 
 import pytest
 
-from integrations_core.connections import connection_disconnect, connection_finish, connection_start
+from integrations_core.connections import connection_disconnect
 from integrations_core.invoices import invoice_update
 from integrations_core.models import ConnectionState, InvoiceSync, SyncAttempt, SyncState, Trigger
 from integrations_core.resync import sync_resync
 from integrations_core.selectors import connection_backlog
 from plugins.stub import store
+from tests.connecting import reconnect
 from tests.factories import ConnectionFactory, ProductFactory, line, make_invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _reconnect(supplier, provider="netsuite"):
-    start = connection_start(supplier=supplier, provider=provider, redirect_uri="http://app/callback")
-    params = dict(p.split("=") for p in start.authorize_url.split("?", 1)[1].split("&"))
-    connection, _ = connection_finish(supplier=supplier, provider=provider, redirect_uri="http://app/callback",
-                                      callback_params=params, session=start.session)
-    return connection
 
 
 def test_expired_connection_records_triggers_as_failed_and_reconnect_resyncs_nothing(supplier, worker):
@@ -37,7 +30,7 @@ def test_expired_connection_records_triggers_as_failed_and_reconnect_resyncs_not
     assert SyncAttempt.objects.count() == 0  # and no call was made
     assert store.remote_invoices(connection) == []
 
-    reconnected = _reconnect(supplier)
+    reconnected = reconnect(supplier)
     worker.run()
 
     assert reconnected.pk == connection.pk and reconnected.state == ConnectionState.CONNECTED

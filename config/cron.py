@@ -1,0 +1,11 @@
+"""The periodic jobs, for RQ's cron scheduler: `python manage.py rqcron config.cron`.
+
+Run one scheduler per deployment (RQ's cron scheduler coordinates through Redis); the jobs go to the
+maintenance queue and any worker runs them.
+"""
+
+from rq import cron
+
+from integrations_core.jobs import sweep_stuck_syncs
+
+cron.register(sweep_stuck_syncs, queue_name="maintenance", interval=60, name="sweep-stuck-syncs")
