@@ -156,6 +156,7 @@ def _mark_invoice(app, req, body):
             inv["Status"] = status
         for key, value in (body.get("changes") or {}).items():
             inv[key] = value
+        org.pop("numbers", None)  # an edited InvoiceNumber invalidates the index
         inv["Updated"] = now
         rendered = invoices.render(org, inv)
     app.webhooks.publish(org["tenant_id"], [("INVOICE", inv["InvoiceID"], "UPDATE")])

@@ -86,13 +86,21 @@ def normalize(raw, index: int) -> dict:
     return out
 
 
+def number_index(org) -> dict:
+    """lower(InvoiceNumber) -> InvoiceID for ACCREC invoices (built lazily, kept by ``apply``)."""
+    idx = org.get("numbers")
+    if idx is None:
+        idx = org["numbers"] = {i["InvoiceNumber"].lower(): i["InvoiceID"] for i in org["invoices"].values()
+                                if i["Type"] == "ACCREC" and i["InvoiceNumber"]}
+    return idx
+
+
 def find_by_number(org, number: str, exclude_id: str | None = None):
     """An ACCREC invoice with this number (case-insensitive), any status."""
-    want = (number or "").strip().lower()
-    for inv in org["invoices"].values():
-        if inv["Type"] == "ACCREC" and inv["InvoiceNumber"].lower() == want and inv["InvoiceID"] != exclude_id:
-            return inv
-    return None
+    iid = number_index(org).get((number or "").strip().lower())
+    if iid is None or iid == exclude_id:
+        return None
+    return org["invoices"].get(iid)
 
 
 def find_invoice(org, key: str):
@@ -301,6 +309,11 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
         org["contacts"][out.new_contact["ContactID"]] = out.new_contact
     inv["Updated"] = now
     org["invoices"][inv["InvoiceID"]] = inv
+    if inv["Type"] == "ACCREC":
+        idx = number_index(org)
+        if existing is not None and existing["InvoiceNumber"].lower() != inv["InvoiceNumber"].lower():
+            idx.pop(existing["InvoiceNumber"].lower(), None)
+        idx[inv["InvoiceNumber"].lower()] = inv["InvoiceID"]
     return out
 
 
