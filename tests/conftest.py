@@ -1,11 +1,9 @@
-"""Shared fixtures: a clean Redis per test, a real RQ worker run in burst mode, the stub connections."""
+"""Shared fixtures (no model imports at module level: plugin packages load this with `-p tests.conftest`): a clean Redis per test, a real RQ worker run in burst mode, the stub connections."""
 
 import datetime as dt
 
 import pytest
 from django.conf import settings
-
-from tests.factories import ConnectionFactory, SupplierFactory
 
 
 @pytest.fixture(autouse=True)
@@ -84,9 +82,13 @@ def worker():
 
 @pytest.fixture
 def supplier(db):
+    from tests.factories import SupplierFactory
+
     return SupplierFactory()
 
 
 @pytest.fixture
 def netsuite(supplier):
+    from tests.factories import ConnectionFactory
+
     return ConnectionFactory(supplier=supplier, provider="netsuite")

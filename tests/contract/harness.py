@@ -69,6 +69,6 @@ def harness_for(provider: str, request) -> Harness:
          if impl.plugin.provider_info().key == provider),
         None,
     )
-    if isinstance(plugin, StubPlugin):
+    if isinstance(plugin, StubPlugin) or getattr(plugin, "uses_stub_store", False):
         return StubHarness(provider, request)
     raise LookupError(f"provider {provider!r} has no contract harness: add one to tests/contract/harness.py")
