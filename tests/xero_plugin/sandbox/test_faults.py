@@ -90,3 +90,18 @@ def test_unknown_fault_kind_is_refused(xero_sandbox):
     from xero_plugin.sandbox import SandboxControlError
     with pytest.raises(SandboxControlError):
         xero_sandbox.control.inject_fault("meteor")
+
+
+def test_sdk_default_retries_resend_a_put_after_a_read_timeout(xero_sandbox, sdk_client):
+    """urllib3's default Retry(3) re-sends PUT (an 'idempotent' method) after a read timeout, so a
+    commit-then-timeout surfaces as Xero's duplicate-number error unless an Idempotency-Key is sent."""
+    from xero_python.exceptions import AccountingBadRequestException
+    client = sdk_client(xero_sandbox, tenant_ids=[TENANT_NZ], retries=None)
+    xero_sandbox.control.inject_fault("timeout_after_commit", method="PUT", delay=0.8)
+    with pytest.raises(AccountingBadRequestException) as exc:
+        _create(client, "T-8")
+    assert exc.value.reason == "Invoice # must be unique."
+    xero_sandbox.control.inject_fault("timeout_after_commit", method="PUT", delay=0.8)
+    replayed = client.accounting.create_invoices(TENANT_NZ, batch(invoice("T-9")), idempotency_key="k-9",
+                                                 _request_timeout=TIMEOUT)
+    assert replayed.invoices[0].invoice_number == "T-9" and _stored(xero_sandbox, "T-9") == 1
