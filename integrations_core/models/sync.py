@@ -67,6 +67,13 @@ class InvoiceSync(models.Model):
     syncing_since = models.DateTimeField(null=True, blank=True)
     last_trigger = models.CharField(max_length=20, choices=TriggerKind.choices, blank=True)
     last_trigger_at = models.DateTimeField(null=True, blank=True)
+    # What the remote holds, as last pushed (lines and total), to tell what a later change would alter.
+    synced_snapshot = models.JSONField(default=dict, blank=True)
+    # Changes made here after the remote copy was locked (paid): kept, not lost, with the adjustment to make.
+    locked_changes = models.JSONField(default=dict, blank=True)
+    # Reconciliation: the remote copy differs from the version we think we synced.
+    drift_detail = models.CharField(max_length=1000, blank=True)
+    drift_detected_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
