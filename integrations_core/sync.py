@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import queue, registry
+from .changes import invoice_snapshot, locked_difference
 from .errors import ClassifiedError, ErrorCategory, PushError
 from .hookspecs import PushResult
 from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncAttempt, SyncState, TriggerKind
@@ -85,7 +86,7 @@ def sync_push(*, sync_id: int) -> str | None:
     except Exception as exc:  # every failure is classified and recorded; none escapes to the worker
         error = classify(connection, exc)
         return record_failure(sync.id, attempt, error, invoice.version)
-    return record_success(sync.id, attempt, result, invoice.version)
+    return record_success(sync.id, attempt, result, invoice.version, snapshot=invoice_snapshot(invoice))
 
 
 def _claim(sync_id: int):
@@ -147,10 +148,16 @@ def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
     attempt.save()
 
 
-def record_success(sync_id: int, attempt: SyncAttempt, result: PushResult, version: int) -> str:
-    """Record a successful push of `version`: synced (never moving back to an older version)."""
+def record_success(
+    sync_id: int, attempt: SyncAttempt, result: PushResult, version: int, snapshot: dict | None = None
+) -> str:
+    """Record a successful push of `version`: synced (never moving back to an older version).
+    `snapshot` (from `changes.invoice_snapshot`) is what the remote now holds."""
     with transaction.atomic():
         sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+        if snapshot is not None and version >= (sync.synced_version or 0):
+            sync.synced_snapshot = snapshot
+            sync.locked_changes = {}
         sync.synced_version = max(sync.synced_version or 0, version)
         sync.synced_at = timezone.now()
         sync.remote_id = result.remote_id or sync.remote_id
@@ -191,6 +198,10 @@ def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, v
         sync.next_retry_at = timezone.now() + timedelta(seconds=delay) if delay is not None else None
         if policy.lock:
             sync.remote_locked = True
+            if sync.synced_snapshot:
+                invoice = Invoice.objects.prefetch_related("lines").get(pk=sync.invoice_id)
+                name = registry.provider(sync.connection.provider).name
+                sync.locked_changes = locked_difference(sync.synced_snapshot, invoice, name)
         if policy.expire_connection:
             connection_expire(connection=sync.connection, reason=error.message)
         if state in (SyncState.FAILED,) and not policy.expire_connection:
@@ -222,9 +233,14 @@ def _requeue_if_asked(sync: InvoiceSync) -> None:
 
 
 def record_locked(sync: InvoiceSync, kind: str) -> None:
-    """The remote copy is paid and locked: record the trigger on the sync as `locked`, send nothing."""
-    error = ClassifiedError.of(ErrorCategory.INVOICE_LOCKED, registry.provider(sync.connection.provider).name)
+    """The remote copy is paid and locked: record the trigger on the sync as `locked`, send nothing, and
+    keep what changed since the locked copy (line by line) with the adjustment to make remotely."""
+    name = registry.provider(sync.connection.provider).name
+    error = ClassifiedError.of(ErrorCategory.INVOICE_LOCKED, name)
     _apply_error(sync, error, SyncState.LOCKED)
+    if sync.synced_snapshot:
+        invoice = Invoice.objects.prefetch_related("lines").get(pk=sync.invoice_id)
+        sync.locked_changes = locked_difference(sync.synced_snapshot, invoice, name)
     sync.last_trigger = kind or sync.last_trigger
     sync.repush = False
     sync.next_retry_at = None

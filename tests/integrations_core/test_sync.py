@@ -181,3 +181,31 @@ def test_sync_never_moves_back_to_an_older_version(supplier, netsuite, worker):
     record_success(sync.pk, attempt, PushResult(remote_id=sync.remote_id), version=1)
 
     assert _sync(invoice).synced_version == 3
+
+
+def test_sync_change_after_payment_is_kept_with_the_adjustment_and_makes_no_call(supplier, netsuite, worker):
+    product = ProductFactory(supplier=supplier)
+    invoice = make_invoice(supplier, lines=[line(product, quantity="4", unit_price="10"),
+                                            line(product, quantity="1", unit_price="5")])
+    worker.run()
+    store.mark_remote_paid(netsuite, invoice.number)
+    store.inject_fault(netsuite, "locked")  # the next push finds the remote copy paid
+    invoice, _ = invoice_update(invoice=invoice, lines=[line(product, quantity="3", unit_price="10"),
+                                                        line(product, quantity="1", unit_price="5")])
+    worker.run()
+    calls = SyncAttempt.objects.filter(sync__invoice=invoice).count()
+    assert _sync(invoice).locked_changes["difference"] == "-10.00"
+
+    invoice, _ = invoice_update(invoice=invoice, lines=[line(product, quantity="2", unit_price="10"),
+                                                        line(product, quantity="1", unit_price="5")])
+    worker.run()
+
+    sync = _sync(invoice)
+    assert sync.state == SyncState.LOCKED
+    assert SyncAttempt.objects.filter(sync__invoice=invoice).count() == calls  # no call made
+    changes = sync.locked_changes
+    assert changes["lines"] == [{"position": 1, "description": product.name,
+                                 "quantity": {"before": "4", "after": "2"},
+                                 "amount": {"before": "40.00", "after": "20.00"}}]
+    assert (changes["total_before"], changes["total_after"], changes["difference"]) == ("45.00", "25.00", "-20.00")
+    assert changes["suggestion"] == f"Raise a credit note in NetSuite for 20.00 AUD against invoice {invoice.number}."
