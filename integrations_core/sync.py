@@ -198,10 +198,7 @@ def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, v
         sync.next_retry_at = timezone.now() + timedelta(seconds=delay) if delay is not None else None
         if policy.lock:
             sync.remote_locked = True
-            if sync.synced_snapshot:
-                invoice = Invoice.objects.prefetch_related("lines").get(pk=sync.invoice_id)
-                name = registry.provider(sync.connection.provider).name
-                sync.locked_changes = locked_difference(sync.synced_snapshot, invoice, name)
+            _keep_locked_changes(sync)
         if policy.expire_connection:
             connection_expire(connection=sync.connection, reason=error.message)
         if state in (SyncState.FAILED,) and not policy.expire_connection:
@@ -235,16 +232,20 @@ def _requeue_if_asked(sync: InvoiceSync) -> None:
 def record_locked(sync: InvoiceSync, kind: str) -> None:
     """The remote copy is paid and locked: record the trigger on the sync as `locked`, send nothing, and
     keep what changed since the locked copy (line by line) with the adjustment to make remotely."""
-    name = registry.provider(sync.connection.provider).name
-    error = ClassifiedError.of(ErrorCategory.INVOICE_LOCKED, name)
+    error = ClassifiedError.of(ErrorCategory.INVOICE_LOCKED, registry.provider(sync.connection.provider).name)
     _apply_error(sync, error, SyncState.LOCKED)
-    if sync.synced_snapshot:
-        invoice = Invoice.objects.prefetch_related("lines").get(pk=sync.invoice_id)
-        sync.locked_changes = locked_difference(sync.synced_snapshot, invoice, name)
+    _keep_locked_changes(sync)
     sync.last_trigger = kind or sync.last_trigger
     sync.repush = False
     sync.next_retry_at = None
     sync.save()
+
+
+def _keep_locked_changes(sync: InvoiceSync) -> None:
+    if sync.synced_snapshot:
+        invoice = Invoice.objects.prefetch_related("lines").get(pk=sync.invoice_id)
+        name = registry.provider(sync.connection.provider).name
+        sync.locked_changes = locked_difference(sync.synced_snapshot, invoice, name)
 
 
 def connection_expire(*, connection: Connection, reason: str) -> None:
