@@ -6,6 +6,9 @@ maintenance queue and any worker runs them.
 
 from rq import cron
 
-from integrations_core.jobs import sweep_stuck_syncs
+from integrations_core.jobs import check_connections, sweep_stuck_syncs
 
 cron.register(sweep_stuck_syncs, queue_name="maintenance", interval=60, name="sweep-stuck-syncs")
+# Hourly: a revoked connection shows expired within the hour, and refresh tokens (60 days idle at Xero)
+# are renewed long before they could lapse.
+cron.register(check_connections, queue_name="maintenance", cron="17 * * * *", name="check-connections")

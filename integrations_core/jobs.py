@@ -13,3 +13,10 @@ def sweep_stuck_syncs() -> int:
     from .sync import sync_sweep
 
     return sync_sweep()
+
+
+def check_connections() -> int:
+    """Check every connected connection's health (queue: maintenance, on the cron). Returns how many failed."""
+    from .health import connections_check_all
+
+    return sum(1 for result in connections_check_all() if not result.ok)

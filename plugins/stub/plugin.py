@@ -84,7 +84,15 @@ class StubPlugin:
     def check_connection(self, connection):
         if not self._mine(connection):
             return None
-        return bool(connection.credentials)
+        fault = store.take_fault(connection)
+        if fault is not None:
+            try:
+                self._raise_fault(fault)
+            except Exception as exc:
+                return classify(self.name, exc)
+        if not connection.credentials:
+            return ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, self.name, detail="no credentials")
+        return True
 
     @hookimpl
     def push_invoice(self, connection, invoice, sync):
