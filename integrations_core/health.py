@@ -29,6 +29,19 @@ class HealthResult:
     message: str = ""
 
 
+def connection_health(connection: Connection, now=None) -> str:
+    """How a connection stands: "expired" / "disconnected", "lapsing" (credentials unused for long enough
+    that they would lapse within LAPSE_WARNING), "unchecked" (never checked) or "ok"."""
+    if connection.state != ConnectionState.CONNECTED:
+        return connection.state
+    lifetime = registry.provider(connection.provider).idle_lifetime_days
+    if lifetime:
+        last_used = connection.last_refreshed_at or connection.connected_at
+        if last_used and (now or timezone.now()) >= last_used + timedelta(days=lifetime) - LAPSE_WARNING:
+            return "lapsing"
+    return "ok" if connection.last_checked_at else "unchecked"
+
+
 def connection_check(*, connection: Connection) -> HealthResult:
     """Check one connection now. An `auth_expired` answer expires it at once, with the cause; any
     other failure is reported but leaves it connected (a remote outage is not the supplier's to fix)."""

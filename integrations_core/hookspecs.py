@@ -34,6 +34,8 @@ class ProviderInfo:
     manual_resync: str = ""
     # At most this many pushes at once per connection (None: no limit of its own).
     concurrency: int | None = None
+    # Credentials lapse after this many days unused (Xero's refresh token: 60); None if they do not.
+    idle_lifetime_days: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

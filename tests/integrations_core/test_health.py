@@ -1,8 +1,13 @@
 """Connection health: a failing connection shows expired, with when and why, before any invoice fails."""
 
-import pytest
+from datetime import timedelta
 
-from integrations_core.health import connections_check_all
+import pytest
+from django.utils import timezone
+
+from integrations_core import registry
+from integrations_core.health import connection_health, connections_check_all
+from integrations_core.hookspecs import ProviderInfo, hookimpl
 from integrations_core.jobs import check_connections
 from integrations_core.models import ConnectionState, SyncAttempt
 from plugins.stub import store
@@ -38,3 +43,31 @@ def test_health_outage_is_reported_but_not_an_expiry(supplier, netsuite):
     assert not result.ok and result.message == "Sync unsuccessful"
     netsuite.refresh_from_db()
     assert netsuite.state == ConnectionState.CONNECTED
+
+
+class LapsingPlugin:
+    """A provider whose credentials lapse after 60 days unused, as Xero's refresh tokens do."""
+
+    @hookimpl
+    def provider_info(self):
+        return ProviderInfo(key="lapsing", name="Lapsing", idle_lifetime_days=60)
+
+
+def test_health_status_names_lapsing_credentials(supplier, netsuite):
+    assert connection_health(netsuite) == "unchecked"
+    connections_check_all()
+    netsuite.refresh_from_db()
+    assert connection_health(netsuite) == "ok"
+
+    plugin = LapsingPlugin()
+    registry.get_plugin_manager().register(plugin)
+    try:
+        connection = ConnectionFactory(provider="lapsing", last_checked_at=timezone.now(),
+                                       last_refreshed_at=timezone.now() - timedelta(days=55))
+        assert connection_health(connection) == "lapsing"
+        connection.last_refreshed_at = timezone.now() - timedelta(days=10)
+        assert connection_health(connection) == "ok"
+        connection.state = ConnectionState.EXPIRED
+        assert connection_health(connection) == "expired"
+    finally:
+        registry.get_plugin_manager().unregister(plugin)
