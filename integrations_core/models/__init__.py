@@ -2,6 +2,7 @@
 
 from .catalog import Customer, Product, Supplier
 from .connection import Connection, ConnectionState
+from .event import RemoteEvent
 from .invoice import Invoice, InvoiceLine, InvoiceStatus
 from .sync import InvoiceSync, SyncAttempt, SyncState, Trigger, TriggerKind
 
@@ -14,6 +15,7 @@ __all__ = [
     "InvoiceStatus",
     "InvoiceSync",
     "Product",
+    "RemoteEvent",
     "Supplier",
     "SyncAttempt",
     "SyncState",
