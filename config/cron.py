@@ -6,9 +6,11 @@ maintenance queue and any worker runs them.
 
 from rq import cron
 
-from integrations_core.jobs import check_connections, sweep_stuck_syncs
+from integrations_core.jobs import check_connections, reconcile_connections, sweep_stuck_syncs
 
 cron.register(sweep_stuck_syncs, queue_name="maintenance", interval=60, name="sweep-stuck-syncs")
 # Hourly: a revoked connection shows expired within the hour, and refresh tokens (60 days idle at Xero)
 # are renewed long before they could lapse.
 cron.register(check_connections, queue_name="maintenance", cron="17 * * * *", name="check-connections")
+# Every 30 minutes over a 2-hour window: drift (an invoice edited in the remote) is flagged within the hour.
+cron.register(reconcile_connections, queue_name="maintenance", interval=1800, name="reconcile-connections")

@@ -11,6 +11,8 @@ Conventions (pluggy's):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -65,6 +67,20 @@ class PushResult:
     request_id: str = ""
     # What was done: "created", "updated", "unchanged", "voided", "paid".
     action: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteInvoice:
+    """An invoice as the remote system holds it now (read back for webhooks and reconciliation)."""
+
+    remote_id: str
+    number: str
+    status: str  # the remote's own word: AUTHORISED, PAID, VOIDED, DELETED, ...
+    total: Decimal | None = None
+    updated_at: dt.datetime | None = None
+    paid: bool = False
+    voided: bool = False
+    deleted: bool = False
 
 
 @hookspec
@@ -176,6 +192,20 @@ def check_connection(connection: Connection) -> ClassifiedError | bool | None:
 
     :return: True if the connection works; a `ClassifiedError` if it does not (an `auth_expired` one
         makes the connection expired); None if not this plugin's.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_invoices(
+    connection: Connection, remote_ids: list[str] | None, modified_since: dt.datetime | None
+) -> list[RemoteInvoice] | None:
+    """Read invoices back from the remote system, in as few calls as it allows.
+
+    :param remote_ids: read these invoices (by the remote's id); None to use `modified_since` instead.
+    :param modified_since: read every invoice changed at or after this time (reconciliation).
+    :return: the invoices found (missing ones are left out); None if not this plugin's.
 
     Stops at first non-None result.
     """

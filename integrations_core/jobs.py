@@ -20,3 +20,10 @@ def check_connections() -> int:
     from .health import connections_check_all
 
     return sum(1 for result in connections_check_all() if not result.ok)
+
+
+def reconcile_connections() -> int:
+    """Compare recently changed remote invoices with what we synced (queue: maintenance, on the cron)."""
+    from .remote import reconcile_all
+
+    return reconcile_all()

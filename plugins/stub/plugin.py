@@ -15,7 +15,8 @@ import uuid
 from django.db import transaction
 
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError, ServiceError
-from integrations_core.hookspecs import ConnectStart, ProviderInfo, PushResult, RemoteTenant, hookimpl
+from integrations_core.hookspecs import (ConnectStart, ProviderInfo, PushResult, RemoteInvoice, RemoteTenant,
+                                        hookimpl)
 
 from . import store
 from .models import StubRemoteInvoice
@@ -105,6 +106,21 @@ class StubPlugin:
             self._raise_fault(fault)
         self._preflight(invoice)
         return self._write(connection, invoice, sync)
+
+    @hookimpl
+    def fetch_invoices(self, connection, remote_ids, modified_since):
+        if not self._mine(connection):
+            return None
+        rows = StubRemoteInvoice.objects.filter(provider=self.key, connection_id=connection.pk)
+        if remote_ids is not None:
+            rows = rows.filter(remote_id__in=remote_ids)
+        elif modified_since is not None:
+            rows = rows.filter(updated_at__gte=modified_since)
+        return [
+            RemoteInvoice(remote_id=r.remote_id, number=r.number, status=r.status, updated_at=r.updated_at,
+                          total=store.payload_total(r.payload), paid=r.status == "PAID", voided=r.status == "VOIDED")
+            for r in rows.order_by("number")
+        ]
 
     @hookimpl
     def classify_error(self, connection, error):

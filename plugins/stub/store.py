@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from .models import StubFault, StubRemoteInvoice
 
@@ -45,11 +48,27 @@ def remote_invoices(connection) -> list[StubRemoteInvoice]:
     )
 
 
+def payload_total(payload: dict) -> Decimal:
+    """The total of an invoice as the stub remote holds it."""
+    return sum((Decimal(x["quantity"]) * Decimal(x["unit_price"]) for x in payload.get("lines", [])),
+               Decimal(0)).quantize(Decimal("0.01"))
+
+
 def mark_remote_paid(connection, number: str) -> None:
     """Pay an invoice in the remote, as if done there: it is locked from then on."""
-    StubRemoteInvoice.objects.filter(
-        provider=connection.provider, connection_id=connection.pk, number=number
-    ).update(status="PAID")
+    mark_remote(connection, number, status="PAID")
+
+
+def mark_remote(connection, number: str, status: str | None = None, unit_price: str | None = None) -> None:
+    """Change an invoice in the remote as if a person did it there (status, or every line's price)."""
+    remote = StubRemoteInvoice.objects.get(provider=connection.provider, connection_id=connection.pk, number=number)
+    if status:
+        remote.status = status
+    if unit_price is not None:
+        for line in remote.payload["lines"]:
+            line["unit_price"] = unit_price
+    remote.updated_at = timezone.now()
+    remote.save()
 
 
 def delete_remote(connection, number: str) -> None:

@@ -7,8 +7,6 @@ theirs in `HARNESSES` (one line).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from integrations_core import registry
 from integrations_core.models import Connection, Product, Supplier
 from plugins.stub import store
@@ -41,11 +39,8 @@ class StubHarness(Harness):
         return ConnectionFactory(supplier=supplier, provider=self.provider)
 
     def remote_copies(self, connection, number):
-        return [
-            {"status": r.status,
-             "total": sum((Decimal(x["quantity"]) * Decimal(x["unit_price"]) for x in r.payload["lines"]), Decimal(0))}
-            for r in store.remote_invoices(connection) if r.number == number
-        ]
+        return [{"status": r.status, "total": store.payload_total(r.payload)}
+                for r in store.remote_invoices(connection) if r.number == number]
 
 
 def _xero_harness():

@@ -1,0 +1,109 @@
+"""What happens here when an invoice changes in the remote system: a payment applied there, a void or
+a delete (told by a webhook or found by reconciliation), and drift (the remote copy differs from the
+version we think we synced)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import registry
+from .errors import ClassifiedError, ErrorCategory
+from .hookspecs import RemoteInvoice
+from .invoices import invoice_mark_paid
+from .models import Connection, InvoiceStatus, InvoiceSync, SyncState
+
+log = logging.getLogger(__name__)
+
+
+def _sync_for(connection: Connection, remote: RemoteInvoice) -> InvoiceSync | None:
+    syncs = InvoiceSync.objects.select_related("invoice", "connection").filter(connection=connection)
+    return syncs.filter(remote_id=remote.remote_id).first() or syncs.filter(invoice__number=remote.number).first()
+
+
+def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> str:
+    """Bring the remote's news about one invoice here. Acting twice on the same news changes nothing.
+
+    - paid remotely: the invoice becomes paid here and its sync shows `locked` (no call is made);
+    - voided or deleted remotely: the sync shows it, with what to do;
+    :return: what was done ("paid", "voided", "deleted", "unchanged", "unknown invoice").
+    """
+    sync = _sync_for(connection, remote)
+    if sync is None:
+        return "unknown invoice"
+    name = registry.provider(connection.provider).name
+    if remote.paid:
+        if sync.remote_locked and sync.invoice.status == InvoiceStatus.PAID and sync.state == SyncState.LOCKED:
+            return "unchanged"
+        with transaction.atomic():
+            InvoiceSync.objects.filter(pk=sync.pk).update(remote_locked=True, remote_status=remote.status,
+                                                          remote_id=remote.remote_id)
+            if sync.invoice.status != InvoiceStatus.PAID:
+                invoice_mark_paid(invoice=sync.invoice)  # its trigger finds the sync locked: no call
+            sync.refresh_from_db()
+            if sync.state != SyncState.LOCKED:
+                from .sync import record_locked
+
+                record_locked(sync, sync.last_trigger)
+        return "paid"
+    if remote.voided or remote.deleted:
+        kind = "deleted" if remote.deleted else "voided"
+        if sync.remote_status == remote.status and sync.state == SyncState.FAILED:
+            return "unchanged"
+        if sync.invoice.status == InvoiceStatus.VOID:
+            InvoiceSync.objects.filter(pk=sync.pk).update(remote_status=remote.status, updated_at=timezone.now())
+            return "unchanged"
+        error = ClassifiedError.of(
+            ErrorCategory.NOT_FOUND, name,
+            message=None if remote.deleted else f"The invoice was voided in {name}",
+            fix=(f"If the order still stands, re-sync the invoice to send it to {name} again; "
+                 "if it was cancelled, cancel the order here too."),
+        )
+        InvoiceSync.objects.filter(pk=sync.pk).update(
+            state=SyncState.FAILED, remote_status=remote.status, error_category=error.category.value,
+            error_message=error.message, error_fix=error.fix, synced_version=None, updated_at=timezone.now(),
+        )
+        return kind
+    return "unchanged"
+
+
+def connection_reconcile(*, connection: Connection, since: dt.datetime) -> list[InvoiceSync]:
+    """Compare the invoices changed remotely since `since` with what we think we synced (one batched
+    read), apply payments / voids, and flag drift on the sync. :return: the syncs flagged with drift."""
+    remotes = registry.hook().fetch_invoices(connection=connection, remote_ids=None, modified_since=since) or []
+    name = registry.provider(connection.provider).name
+    flagged = []
+    for remote in remotes:
+        remote_invoice_apply(connection=connection, remote=remote)
+        sync = _sync_for(connection, remote)
+        if sync is None or not sync.synced_snapshot or remote.total is None:
+            continue
+        ours = Decimal(sync.synced_snapshot.get("total", "0"))
+        if remote.total != ours:
+            sync.drift_detail = (f"{name} shows a total of {remote.total:.2f} but version "
+                                 f"v{sync.synced_snapshot.get('version')} we synced totals {ours:.2f}: it was "
+                                 f"changed in {name}.")[:1000]
+            sync.drift_detected_at = timezone.now()
+            sync.save(update_fields=["drift_detail", "drift_detected_at", "updated_at"])
+            flagged.append(sync)
+        elif sync.drift_detail:
+            sync.drift_detail, sync.drift_detected_at = "", None
+            sync.save(update_fields=["drift_detail", "drift_detected_at", "updated_at"])
+    return flagged
+
+
+def reconcile_all(*, window: dt.timedelta = dt.timedelta(hours=2)) -> int:
+    """Reconcile every connected connection over the recent window (the periodic job).
+    :return: how many syncs were flagged with drift."""
+    since = timezone.now() - window
+    flagged = 0
+    for connection in Connection.objects.filter(state="connected").order_by("pk"):
+        try:
+            flagged += len(connection_reconcile(connection=connection, since=since))
+        except Exception:  # one connection's outage must not stop the others'
+            log.exception("reconciliation failed for connection %s", connection.pk)
+    return flagged
