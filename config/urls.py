@@ -2,7 +2,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from xero_plugin import webhooks
+
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
+    path("xero/webhooks/", webhooks.receive, name="xero-webhooks"),
 ]
