@@ -117,6 +117,9 @@ INTEGRATIONS_ENCRYPTION_KEYS = [
 INTEGRATIONS_MAX_ATTEMPTS = int(env("INTEGRATIONS_MAX_ATTEMPTS", "5"))
 INTEGRATIONS_RETRY_BASE_SECONDS = float(env("INTEGRATIONS_RETRY_BASE_SECONDS", "30"))
 INTEGRATIONS_RETRY_MAX_SECONDS = float(env("INTEGRATIONS_RETRY_MAX_SECONDS", "3600"))
+# "Order updated" pushes wait this long so that a burst of edits makes one push of the last version
+# (with a push in flight: at most two). Generated and paid invoices push at once.
+INTEGRATIONS_COALESCE_SECONDS = float(env("INTEGRATIONS_COALESCE_SECONDS", "2"))
 # A sync still `syncing` after this long has lost its worker; the sweep queues it again.
 INTEGRATIONS_STUCK_AFTER_SECONDS = float(env("INTEGRATIONS_STUCK_AFTER_SECONDS", "600"))
 INTEGRATIONS_PLATFORM_NAME = env("INTEGRATIONS_PLATFORM_NAME", "Ordermentum")

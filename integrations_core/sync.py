@@ -51,6 +51,13 @@ def backoff_seconds(attempt: int) -> float:
     return step / 2 + random.uniform(0, step / 2)
 
 
+def coalesce_delay(kind: str) -> float:
+    """How long a push asked for by `kind` waits for more of the same (order updates come in bursts)."""
+    if kind == TriggerKind.ORDER_UPDATED and settings.INTEGRATIONS_ASYNC_JOBS:
+        return settings.INTEGRATIONS_COALESCE_SECONDS
+    return 0.0
+
+
 def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None:
     """Queue the push job of a sync, within the provider's concurrency limit per connection."""
     from .jobs import push_sync
@@ -225,8 +232,8 @@ def _requeue_if_asked(sync: InvoiceSync) -> None:
     if sync.repush:
         sync.repush = False
         sync.state = SyncState.QUEUED
-        connection = sync.connection
-        transaction.on_commit(lambda: enqueue_push(sync.id, connection))
+        connection, delay = sync.connection, coalesce_delay(sync.last_trigger)
+        transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
 
 
 def record_locked(sync: InvoiceSync, kind: str) -> None:

@@ -85,7 +85,7 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
     (its initial state is `queued`, but no job exists for it yet).
     :return: True if a new push job was queued.
     """
-    from .sync import enqueue_push  # the engine owns the queue details
+    from .sync import coalesce_delay, enqueue_push  # the engine owns the queue details
 
     sync = InvoiceSync.objects.select_for_update().select_related("connection").get(pk=sync_id)
     sync.last_trigger = kind
@@ -108,6 +108,6 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
         queued = True
     sync.save(update_fields=fields)
     if queued:
-        connection = sync.connection
-        transaction.on_commit(lambda: enqueue_push(sync.id, connection))
+        connection, delay = sync.connection, coalesce_delay(kind)
+        transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
     return queued

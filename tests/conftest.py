@@ -18,9 +18,11 @@ def _clean_redis():
 
 @pytest.fixture(autouse=True)
 def _fast_retries(settings):
-    """Retries with no wait, so a burst worker runs them at once; tests of the wait override this."""
+    """Retries and coalesced pushes with no wait, so a burst worker runs them at once; tests of the
+    wait override this."""
     settings.INTEGRATIONS_RETRY_BASE_SECONDS = 0
     settings.INTEGRATIONS_MAX_ATTEMPTS = 3
+    settings.INTEGRATIONS_COALESCE_SECONDS = 0
 
 
 class Worker:

@@ -124,3 +124,20 @@ def test_trigger_during_a_push_in_flight_pushes_once_more_with_the_latest(suppli
     assert (sync.state, sync.synced_version) == (SyncState.SYNCED, 5)
     assert [a.version for a in SyncAttempt.objects.filter(sync=sync).order_by("started_at")] == [1, 5]
     assert store.remote_invoices(netsuite)[0].version == 5
+
+
+def test_trigger_order_updates_wait_to_coalesce_even_with_a_live_worker(supplier, netsuite, worker, settings):
+    """With the coalescing window, edits that arrive after the first push still make only one more."""
+    settings.INTEGRATIONS_COALESCE_SECONDS = 2
+    product = ProductFactory(supplier=supplier)
+    invoice = make_invoice(supplier, lines=[line(product, quantity="1")])
+    assert worker.run() == 1  # "invoice generated" pushes at once
+    for quantity in range(2, 12):
+        invoice, _ = invoice_update(invoice=invoice, lines=[line(product, quantity=str(quantity))])
+        assert worker.run() == 0  # a worker between every edit finds nothing due yet
+
+    [(_, due)] = worker.scheduled()
+    worker.run_scheduled(within=5)
+
+    assert [a.version for a in SyncAttempt.objects.filter(sync__invoice=invoice).order_by("started_at")] == [1, 11]
+    assert store.remote_invoices(netsuite)[0].version == 11
