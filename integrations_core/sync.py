@@ -10,14 +10,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from . import queue, registry
 from .changes import invoice_snapshot, locked_difference
 from .errors import ClassifiedError, ErrorCategory, PushError
 from .hookspecs import PushResult
-from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncAttempt, SyncState, TriggerKind
+from .models import (Connection, ConnectionState, Invoice, InvoiceLine, InvoiceSync, SyncAttempt, SyncState,
+                     TriggerKind)
 from .scrub import scrub
 
 log = logging.getLogger(__name__)
@@ -97,34 +98,34 @@ def sync_push(*, sync_id: int) -> str | None:
 
 
 def _claim(sync_id: int):
+    # The common case in one statement: take the sync if it is waiting and may be pushed.
+    now = timezone.now()
+    taken = InvoiceSync.objects.filter(
+        pk=sync_id, state__in=(SyncState.QUEUED, SyncState.RETRYING), remote_locked=False,
+        connection__state=ConnectionState.CONNECTED,
+    ).update(state=SyncState.SYNCING, syncing_since=now, repush=False, updated_at=now)
+    if not taken:
+        _record_unpushable(sync_id)
+        return None
+    sync = InvoiceSync.objects.select_related("connection", "invoice__customer", "invoice__supplier").get(pk=sync_id)
+    invoice = sync.invoice
+    prefetch_related_objects([invoice], Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
+    return sync, invoice, sync.connection
+
+
+def _record_unpushable(sync_id: int) -> None:
+    """A job found its sync not pushable: say why on the sync if a person needs to know."""
     with transaction.atomic():
-        sync = (
-            InvoiceSync.objects.select_for_update(of=("self",))
-            .select_related("connection", "invoice")
-            .filter(pk=sync_id)
-            .first()
-        )
+        sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").filter(pk=sync_id).first()
         if sync is None or sync.state not in (SyncState.QUEUED, SyncState.RETRYING):
-            return None
+            return  # coalesced into another push, resolved, or already done
         connection = sync.connection
         if connection.state != ConnectionState.CONNECTED:
             error = ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, registry.provider(connection.provider).name)
             _apply_error(sync, error, SyncState.FAILED)
             sync.save()
-            return None
-        if sync.remote_locked:
+        elif sync.remote_locked:
             record_locked(sync, sync.last_trigger)
-            return None
-        sync.state = SyncState.SYNCING
-        sync.syncing_since = timezone.now()
-        sync.repush = False
-        sync.save(update_fields=["state", "syncing_since", "repush", "updated_at"])
-        invoice = (
-            Invoice.objects.select_related("customer", "supplier")
-            .prefetch_related("lines__product")
-            .get(pk=sync.invoice_id)
-        )
-    return sync, invoice, connection
 
 
 def classify(connection: Connection, exc: BaseException) -> ClassifiedError:
@@ -152,7 +153,7 @@ def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
     for key, value in fields.items():
         setattr(attempt, key, value)
     attempt.finished_at = timezone.now()
-    attempt.save()
+    attempt.save(update_fields=[*fields, "finished_at"])
 
 
 def record_success(
@@ -161,7 +162,7 @@ def record_success(
     """Record a successful push of `version`: synced (never moving back to an older version).
     `snapshot` (from `changes.invoice_snapshot`) is what the remote now holds."""
     with transaction.atomic():
-        sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+        sync = InvoiceSync.objects.select_for_update().get(pk=sync_id)
         if snapshot is not None and version >= (sync.synced_version or 0):
             sync.synced_snapshot = snapshot
             sync.locked_changes = {}
@@ -175,7 +176,9 @@ def record_success(
         sync.attempts = 0
         sync.next_retry_at = sync.syncing_since = None
         _requeue_if_asked(sync)
-        sync.save()
+        sync.save(update_fields=["synced_snapshot", "locked_changes", "synced_version", "synced_at", "remote_id",
+                                 "remote_status", "remote_locked", "state", "error_category", "error_message",
+                                 "error_fix", "attempts", "next_retry_at", "syncing_since", "repush", "updated_at"])
         _finish_attempt(
             attempt,
             outcome=SyncAttempt.Outcome.SUCCEEDED,
