@@ -136,3 +136,6 @@ XERO_IDENTITY_URL = env("XERO_IDENTITY_URL", "https://api.xero.com")
 XERO_ACCOUNTING_URL = env("XERO_ACCOUNTING_URL", "https://api.xero.com/api.xro/2.0")
 XERO_REDIRECT_URI = env("XERO_REDIRECT_URI", "http://127.0.0.1:8000/xero/callback/")
 RQ = {"WORKER_CLASS": "integrations_core.worker.IntegrationsWorker"}
+# Xero's budget per organisation (calls per minute and per day), shared by every worker.
+XERO_MINUTE_LIMIT = int(env("XERO_MINUTE_LIMIT", "60"))
+XERO_DAY_LIMIT = int(env("XERO_DAY_LIMIT", "5000"))

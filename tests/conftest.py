@@ -94,3 +94,9 @@ def netsuite(supplier):
     from tests.factories import ConnectionFactory
 
     return ConnectionFactory(supplier=supplier, provider="netsuite")
+
+
+# The local Xero's fixtures, for every test (the contract suite runs against Xero too).
+from tests.xero_plugin.conftest import (  # noqa: E402,F401
+    _fast_sandbox_session, sdk_client, xero_api, xero_fast_sandbox, xero_sandbox, xero_sandbox_session)
+from tests.xero_plugin.plugin.conftest import xero, xero_conn  # noqa: E402,F401

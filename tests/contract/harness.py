@@ -30,7 +30,7 @@ class Harness:
         return ProductFactory(supplier=supplier)
 
     def remote_copies(self, connection: Connection, number: str) -> list[dict]:
-        """Every copy of invoice `number` the remote holds: [{"status": ..., "total": Decimal}]."""
+        """Every copy of invoice `number` the remote holds: [{"status": ..., "total": Decimal (before tax)}]."""
         raise NotImplementedError
 
 

@@ -1,0 +1,69 @@
+"""Xero's budget per organisation, shared by every worker on every machine: 60 calls a minute and
+5,000 a day (the `limits` library on Redis; in memory when there is no Redis). Five at once is held by
+RQ's RateLimit through ProviderInfo.concurrency. Xero's own count of what is left (sent on every
+response) is kept for estimates."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from django.conf import settings
+from limits import RateLimitItemPerDay, RateLimitItemPerMinute, storage, strategies
+
+from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
+
+_memory_budget: dict[str, dict] = {}
+
+
+@lru_cache(maxsize=4)
+def _limiter(url: str):
+    store = storage.storage_from_string(url) if url else storage.MemoryStorage()
+    return strategies.FixedWindowRateLimiter(store)
+
+
+def _items():
+    return (RateLimitItemPerMinute(settings.XERO_MINUTE_LIMIT), RateLimitItemPerDay(settings.XERO_DAY_LIMIT))
+
+
+def spend(tenant_id: str, calls: int = 1) -> None:
+    """Take `calls` from the organisation's minute and day budget, or refuse without calling Xero.
+
+    :raises PushError: rate_limited, with the wait until the window that ran out resets.
+    """
+    limiter = _limiter(settings.REDIS_URL or "")
+    for item in _items():
+        if not limiter.hit(item, "xero", tenant_id, cost=calls):
+            reset_at = limiter.get_window_stats(item, "xero", tenant_id).reset_time
+            wait = max(1.0, reset_at - time.time())
+            raise PushError(ClassifiedError.of(ErrorCategory.RATE_LIMITED, "Xero", retry_after=wait,
+                                               detail=f"the organisation's {item.GRANULARITY.name} budget is spent"))
+
+
+def record_remaining(tenant_id: str, headers) -> None:
+    """Keep what Xero says is left of the organisation's minute and day budget."""
+    if not headers:
+        return
+    values = {"minute": headers.get("X-MinLimit-Remaining"), "day": headers.get("X-DayLimit-Remaining"),
+              "at": time.time()}
+    if values["minute"] is None and values["day"] is None:
+        return
+    if settings.INTEGRATIONS_ASYNC_JOBS:
+        import django_rq
+
+        django_rq.get_connection("pushes").hset(f"xero:budget:{tenant_id}",
+                                                mapping={k: str(v) for k, v in values.items() if v is not None})
+    else:
+        _memory_budget[tenant_id] = values
+
+
+def remaining(tenant_id: str) -> dict:
+    """The organisation's remaining {"minute", "day"} calls as Xero last reported (None if unknown)."""
+    if settings.INTEGRATIONS_ASYNC_JOBS:
+        import django_rq
+
+        raw = {k.decode(): v.decode() for k, v in
+               django_rq.get_connection("pushes").hgetall(f"xero:budget:{tenant_id}").items()}
+    else:
+        raw = {k: str(v) for k, v in _memory_budget.get(tenant_id, {}).items() if v is not None}
+    return {k: int(float(raw[k])) if raw.get(k) else None for k in ("minute", "day")}

@@ -1,0 +1,152 @@
+"""Pushing invoices to Xero: one (the engine's push) or up to 50 in a call (the manual re-sync).
+
+Exactly once: invoices are sent with POST /Invoices, which Xero upserts by ACCREC InvoiceNumber, with
+an Idempotency-Key per (connection, invoice, version). A retry after a timeout that Xero had already
+committed therefore updates the same invoice (or replays the first answer) and never makes a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from xero_python.accounting import Account, Invoice as XeroInvoice, Invoices, Payment, Payments
+
+from integrations_core.errors import ClassifiedError, PushError
+from integrations_core.hookspecs import PushResult
+from integrations_core.models import Connection, Invoice, InvoiceStatus, InvoiceSync
+
+from . import limits, preflight
+from .client import TIMEOUT, XeroClient, client_for, fresh_token
+from .errors import classify_messages
+from .mapping import idempotency_key, to_xero
+
+BATCH = 50
+LOCKED_STATUSES = {"PAID"}
+
+
+def _status(value) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def _element_error(element: XeroInvoice, connection: Connection) -> ClassifiedError | None:
+    if not element.has_errors and _status(element.status_attribute_string) != "ERROR":
+        return None
+    messages = [e.message for e in (element.validation_errors or []) if getattr(e, "message", None)]
+    error = classify_messages(messages)
+    if error.category.value == "invalid_account_or_tax":
+        preflight.forget(connection)  # Xero knows better than our cached chart
+    return error
+
+
+def _call(client: XeroClient, connection: Connection, method: str, *args, **kwargs):
+    """One Accounting API call within the organisation's budget; a TokenExpired 401 refreshes and retries once."""
+    limits.spend(connection.tenant_id)
+    api = getattr(client.accounting, method)
+    try:
+        data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
+                                    _request_timeout=TIMEOUT, **kwargs)
+    except Exception as exc:
+        if getattr(getattr(exc, "http_resp", None), "status", None) == 401 and b"TokenExpired" in (
+                getattr(exc, "body", b"") or b""):
+            client.token = dict(fresh_token(connection, force=True))
+            limits.spend(connection.tenant_id)
+            data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
+                                        _request_timeout=TIMEOUT, **kwargs)
+        else:
+            raise
+    limits.record_remaining(connection.tenant_id, headers)
+    return data, status, headers
+
+
+def _pay(client: XeroClient, connection: Connection, pairs: list[tuple[Invoice, XeroInvoice]]) -> dict[str, XeroInvoice]:
+    """Record the payment of paid orders, in one call. Returns the paid Xero invoices by id."""
+    account = (connection.settings or {}).get("payment_account_code", "090")
+    payments = [
+        Payment(invoice=XeroInvoice(invoice_id=remote.invoice_id), account=Account(code=account),
+                amount=float(remote.amount_due), date=(ours.paid_at or dt.datetime.now(dt.timezone.utc)).date(),
+                reference=ours.order_reference or None)
+        for ours, remote in pairs
+    ]
+    key = idempotency_key(connection, pairs[0][0], "pay-" + ",".join(str(o.pk) for o, _ in pairs))
+    data, _, _ = _call(client, connection, "create_payments", Payments(payments=payments), summarize_errors=False,
+                       idempotency_key=key)
+    return {str(p.invoice.invoice_id): p for p in (data.payments or []) if not getattr(p, "has_validation_errors", False)}
+
+
+def push_one(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> PushResult:
+    """The engine's push of one invoice: pre-flight, upsert, payment when paid, void when cancelled."""
+    client = client_for(connection)
+    if invoice.status == InvoiceStatus.VOID:
+        return _void(client, connection, invoice, sync)
+    preflight.check(connection, invoice, client)
+    [outcome] = _upsert(client, connection, [invoice])
+    if isinstance(outcome, ClassifiedError):
+        raise PushError(outcome)
+    return outcome
+
+
+def _void(client, connection, invoice, sync) -> PushResult:
+    if not sync.remote_id:
+        return PushResult(remote_id="", remote_status="VOIDED", action="unchanged")
+    data, status, headers = _call(client, connection, "update_invoice", sync.remote_id,
+                                  Invoices(invoices=[XeroInvoice(invoice_id=sync.remote_id, status="VOIDED")]),
+                                  idempotency_key=idempotency_key(connection, invoice, "void"))
+    remote = data.invoices[0]
+    return PushResult(remote_id=str(remote.invoice_id), remote_status=_status(remote.status), http_status=status,
+                      request_id=headers.get("Xero-Correlation-Id", ""), action="voided")
+
+
+def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice]) -> list[PushResult | ClassifiedError]:
+    """One POST /Invoices for up to 50 invoices (summarizeErrors=false), then one payment call for the paid."""
+    key = idempotency_key(connection, invoices[0], "upsert-" + ",".join(f"{i.pk}.{i.version}" for i in invoices))
+    data, status, headers = _call(client, connection, "update_or_create_invoices",
+                                  Invoices(invoices=[to_xero(i) for i in invoices]), summarize_errors=False,
+                                  unitdp=4, idempotency_key=key)
+    request_id = headers.get("Xero-Correlation-Id", "")
+    elements = data.invoices or []
+    outcomes: list[PushResult | ClassifiedError] = []
+    to_pay = []
+    for ours, remote in zip(invoices, elements):
+        error = _element_error(remote, connection)
+        if error is not None:
+            outcomes.append(error)
+            continue
+        if ours.status == InvoiceStatus.PAID and _status(remote.status) == "AUTHORISED" and (remote.amount_due or 0) > 0:
+            to_pay.append((ours, remote))
+        outcomes.append(PushResult(remote_id=str(remote.invoice_id), remote_status=_status(remote.status),
+                                   locked=_status(remote.status) in LOCKED_STATUSES, http_status=status,
+                                   request_id=request_id, action="upserted"))
+    if to_pay:
+        paid = _pay(client, connection, to_pay)
+        for index, result in enumerate(outcomes):
+            if isinstance(result, PushResult) and result.remote_id in paid:
+                outcomes[index] = PushResult(remote_id=result.remote_id, remote_status="PAID", locked=True,
+                                             http_status=status, request_id=request_id, action="paid")
+    return outcomes
+
+
+def push_many(connection: Connection, invoices: list[Invoice]) -> list[PushResult | ClassifiedError]:
+    """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice."""
+    client = client_for(connection)
+    outcomes: list[PushResult | ClassifiedError | None] = [None] * len(invoices)
+    pending = []
+    for index, invoice in enumerate(invoices):
+        try:
+            preflight.check(connection, invoice, client)
+        except PushError as refused:
+            outcomes[index] = refused.classified
+            continue
+        pending.append(index)
+    for start in range(0, len(pending), BATCH):
+        chunk = pending[start:start + BATCH]
+        try:
+            results = _upsert(client, connection, [invoices[i] for i in chunk])
+        except PushError as error:
+            results = [error.classified] * len(chunk)
+        except Exception as exc:
+            from .errors import classify_exception
+
+            results = [classify_exception(exc)] * len(chunk)
+        for index, result in zip(chunk, results):
+            outcomes[index] = result
+    return outcomes  # type: ignore[return-value]
