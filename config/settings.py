@@ -139,3 +139,5 @@ RQ = {"WORKER_CLASS": "integrations_core.worker.IntegrationsWorker"}
 # Xero's budget per organisation (calls per minute and per day), shared by every worker.
 XERO_MINUTE_LIMIT = int(env("XERO_MINUTE_LIMIT", "60"))
 XERO_DAY_LIMIT = int(env("XERO_DAY_LIMIT", "5000"))
+# Seconds to wait for Xero's answer before the push counts as timed out (and is retried safely).
+XERO_READ_TIMEOUT = float(env("XERO_READ_TIMEOUT", "30"))

@@ -19,7 +19,6 @@ from integrations_core.models import Connection
 
 from .tokens import fresh_token
 
-TIMEOUT = (5, 30)  # connect, read (seconds)
 _clients: dict[tuple, XeroClient] = {}
 _lock = threading.Lock()
 
@@ -43,6 +42,11 @@ class XeroClient:
 
     def _save(self, token):
         self.token = dict(token)
+
+
+def timeout() -> tuple[float, float]:
+    """(connect, read) seconds for a Xero call."""
+    return (5.0, settings.XERO_READ_TIMEOUT)
 
 
 def client_for(connection: Connection) -> XeroClient:

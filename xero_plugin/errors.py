@@ -118,8 +118,14 @@ def _classify_response(status, body, headers) -> ClassifiedError:
     if isinstance(data, dict) and str(data.get("error", "")) in ("invalid_grant", "invalid_client", "unauthorized_client"):
         return ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, NAME, detail=f"Xero answered {data['error']}", **common)
     if status == 401:
-        detail = (data or {}).get("Detail", "") if isinstance(data, dict) else ""
-        return ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, NAME, detail=str(detail)[:200], **common)
+        detail = str((data or {}).get("Detail", "") if isinstance(data, dict) else "")
+        if detail.startswith("TokenExpired"):
+            why = "the access token expired"
+        elif "AuthorizationUnsuccessful" in text:
+            why = "the app lacks a permission (scope) it needs"
+        else:
+            why = "Xero no longer accepts the app's token (revoked or disconnected)"
+        return ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, NAME, detail=why, **common)
     if status == 403:
         return ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, NAME,
                                   detail="the organisation is no longer connected to this app", **common)

@@ -16,7 +16,7 @@ from integrations_core.hookspecs import PushResult
 from integrations_core.models import Connection, Invoice, InvoiceStatus, InvoiceSync
 
 from . import limits, preflight
-from .client import TIMEOUT, XeroClient, client_for, fresh_token
+from .client import XeroClient, client_for, fresh_token, timeout
 from .errors import classify_messages
 from .mapping import idempotency_key, to_xero
 
@@ -44,14 +44,14 @@ def _call(client: XeroClient, connection: Connection, method: str, *args, **kwar
     api = getattr(client.accounting, method)
     try:
         data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
-                                    _request_timeout=TIMEOUT, **kwargs)
+                                    _request_timeout=timeout(), **kwargs)
     except Exception as exc:
         if getattr(getattr(exc, "http_resp", None), "status", None) == 401 and b"TokenExpired" in (
                 getattr(exc, "body", b"") or b""):
             client.token = dict(fresh_token(connection, force=True))
             limits.spend(connection.tenant_id)
             data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
-                                        _request_timeout=TIMEOUT, **kwargs)
+                                        _request_timeout=timeout(), **kwargs)
         else:
             raise
     limits.record_remaining(connection.tenant_id, headers)

@@ -1,0 +1,57 @@
+"""`python manage.py xero_resync SUPPLIER [numbers...] [--since D --until D] [--backlog] [--dry-run]`:
+Xero's manual re-sync from the command line, with an estimate, a progress bar and a summary table."""
+
+import datetime as dt
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations_core.errors import ServiceError
+from integrations_core.models import Supplier
+from xero_plugin.manual_resync import connection_for, estimate, manual_resync, select_invoices
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = "Manually re-sync invoices of one supplier to Xero (chosen numbers, a date window or the backlog)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("supplier", help="supplier id or name")
+        parser.add_argument("numbers", nargs="*", help="invoice numbers")
+        parser.add_argument("--since", type=_date, help="issue date from (YYYY-MM-DD)")
+        parser.add_argument("--until", type=_date, help="issue date to (YYYY-MM-DD)")
+        parser.add_argument("--backlog", action="store_true", help="the invoices that missed the sync window")
+        parser.add_argument("--dry-run", action="store_true", help="list what would happen; push nothing")
+
+    def handle(self, *args, **options):
+        key = options["supplier"]
+        supplier = (Supplier.objects.filter(pk=int(key)).first() if key.isdigit() else None) or \
+            Supplier.objects.filter(name=key).first()
+        if supplier is None:
+            raise CommandError(f"No supplier {key!r}.")
+        try:
+            connection = connection_for(supplier=supplier)
+            invoices = select_invoices(connection=connection, numbers=options["numbers"], since=options["since"],
+                                       until=options["until"], backlog=options["backlog"])
+            self.stderr.write(estimate(connection, len(invoices)).describe())
+            outcomes = manual_resync(connection=connection, invoices=invoices, dry_run=options["dry_run"],
+                                     progress=self._progress)
+        except ServiceError as error:
+            raise CommandError(error.message) from None
+        self.stderr.write("")
+        width = max([len(o.number) for o in outcomes] + [7])
+        self.stdout.write(f"{'invoice':<{width}}  {'outcome':<15} message")
+        for o in outcomes:
+            self.stdout.write(f"{o.number:<{width}}  {o.result:<15} {o.message}")
+        counts = Counter(o.result for o in outcomes)
+        self.stdout.write("summary: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"))
+
+    def _progress(self, done: int, total: int) -> None:
+        filled = int(30 * done / total) if total else 30
+        self.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", ending="")
