@@ -11,6 +11,7 @@ from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.models import Connection, Invoice
 
 CACHE_SECONDS = 600
+_SALES_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 _cache: dict[int, tuple[float, dict, dict]] = {}
 _lock = threading.Lock()
 
@@ -22,20 +23,34 @@ def forget(connection: Connection) -> None:
 
 
 def _chart(connection: Connection, client) -> tuple[dict, dict]:
+    """(account code -> status, tax type -> (status, usable on sales)). The tax types known from the
+    accounts' defaults are enough for most invoices; TaxRates is read only when a line uses another."""
     from . import limits
 
     with _lock:
         cached = _cache.get(connection.pk)
     if cached and cached[0] > time.monotonic():
         return cached[1], cached[2]
-    limits.spend(connection.tenant_id, calls=2)
+    limits.spend(connection.tenant_id)
     accounts = client.accounting.get_accounts(connection.tenant_id, _request_timeout=(5, 30)).accounts or []
-    rates = client.accounting.get_tax_rates(connection.tenant_id, _request_timeout=(5, 30)).tax_rates or []
     chart = {a.code: str(getattr(a.status, "value", a.status)) for a in accounts if a.code}
-    taxes = {r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue)) for r in rates}
+    taxes = {a.tax_type: ("ACTIVE", True) for a in accounts
+             if a.tax_type and str(getattr(a.status, "value", a.status)) == "ACTIVE"
+             and str(getattr(a.type, "value", a.type)) in _SALES_TYPES}
     with _lock:
         _cache[connection.pk] = (time.monotonic() + CACHE_SECONDS, chart, taxes)
     return chart, taxes
+
+
+def _tax_rates(connection: Connection, client, taxes: dict) -> dict:
+    from . import limits
+
+    limits.spend(connection.tenant_id)
+    rates = client.accounting.get_tax_rates(connection.tenant_id, _request_timeout=(5, 30)).tax_rates or []
+    taxes.update({r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue))
+                  for r in rates})
+    taxes["__all__"] = ("", False)  # the full list is known now
+    return taxes
 
 
 def check(connection: Connection, invoice: Invoice, client) -> None:
@@ -60,6 +75,8 @@ def check(connection: Connection, invoice: Invoice, client) -> None:
             raise PushError(ClassifiedError.of(ErrorCategory.INVALID_ACCOUNT_OR_TAX, "Xero",
                                                detail=f"line {line.position}: account code '{code}' {why}"))
         if tax:
+            if tax not in taxes and "__all__" not in taxes:
+                taxes = _tax_rates(connection, client, taxes)
             status, revenue = taxes.get(tax, ("", False))
             if status != "ACTIVE" or not revenue:
                 why = "cannot be used on sales" if status == "ACTIVE" else "does not exist in Xero"
