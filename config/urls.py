@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("xero/webhooks/", webhooks.receive, name="xero-webhooks"),
+    path("xero/", include("xero_plugin.urls")),
 ]
