@@ -98,8 +98,10 @@ class XeroPlugin:
             batch = client.accounting.get_invoices(connection.tenant_id, _request_timeout=(5, 30), **kwargs).invoices or []
             for x in batch:
                 status = str(getattr(x.status, "value", x.status) or "")
+                # Our totals are the sum of the lines as entered: ex tax unless amounts include it.
+                inclusive = str(getattr(x.line_amount_types, "value", x.line_amount_types)) == "Inclusive"
                 found.append(RemoteInvoice(remote_id=str(x.invoice_id), number=x.invoice_number or "", status=status,
-                                           total=x.total, updated_at=x.updated_date_utc, paid=status == "PAID",
+                                           total=x.total if inclusive else x.sub_total, updated_at=x.updated_date_utc, paid=status == "PAID",
                                            voided=status == "VOIDED", deleted=status == "DELETED"))
             if len(batch) < 100:
                 return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 from collections import Counter
 
 from . import invoices, oauth, wire
@@ -155,7 +156,8 @@ def _mark_invoice(app, req, body):
         elif status:
             inv["Status"] = status
         for key, value in (body.get("changes") or {}).items():
-            inv[key] = value
+            # Amounts are kept as Decimal, like everything the Accounting API writes.
+            inv[key] = Decimal(str(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
         org.pop("numbers", None)  # an edited InvoiceNumber invalidates the index
         inv["Updated"] = now
         rendered = invoices.render(org, inv)

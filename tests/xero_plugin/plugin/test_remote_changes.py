@@ -1,0 +1,51 @@
+"""News from Xero: a payment made in Xero comes back by webhook; reconciliation flags an edit made there."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from integrations_core.models import InvoiceStatus, InvoiceSync, RemoteEvent, SyncState
+from integrations_core.remote import connection_reconcile
+from tests.factories import ProductFactory, line, make_invoice
+from xero_plugin.sandbox import TENANT_NZ
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def product(supplier):
+    return ProductFactory(supplier=supplier, sales_account_code="200", tax_type="OUTPUT2")
+
+
+def test_payment_made_in_xero_marks_the_invoice_paid_and_locked_by_webhook(xero, xero_conn, supplier, product,
+                                                                          worker, live_server):
+    invoice = make_invoice(supplier, lines=[line(product)])
+    worker.run()
+    xero.control.set_webhook(f"{live_server.url}/xero/webhooks/")
+    intent = xero.control.intent_to_receive()
+    assert intent.get("ok", intent) not in (False,)
+
+    xero.control.mark_invoice(TENANT_NZ, invoice.number, status="PAID")
+    xero.control.webhook_deliveries(flush=True)
+    worker.run()  # the job the webhook queued reads the invoice back from Xero
+
+    invoice.refresh_from_db()
+    sync = InvoiceSync.objects.get(invoice=invoice)
+    assert invoice.status == InvoiceStatus.PAID
+    assert sync.state == SyncState.LOCKED and sync.remote_locked
+    assert RemoteEvent.objects.filter(processed_at__isnull=False, outcome="paid").exists()
+
+
+def test_reconciliation_flags_an_invoice_edited_in_xero(xero, xero_conn, supplier, product, worker):
+    edited, untouched = (make_invoice(supplier, lines=[line(product, quantity="2", unit_price="10")]) for _ in range(2))
+    worker.run()
+    since = timezone.now() - dt.timedelta(minutes=5)
+    # Edited in Xero: the local Xero's edit call sets fields as given, so set the new amounts too.
+    xero.control.mark_invoice(TENANT_NZ, edited.number, SubTotal=30, TotalTax=4.5, Total=34.5)
+
+    flagged = connection_reconcile(connection=xero_conn, since=since)
+
+    assert [s.invoice_id for s in flagged] == [edited.pk]
+    assert "changed in Xero" in InvoiceSync.objects.get(invoice=edited).drift_detail
+    assert InvoiceSync.objects.get(invoice=untouched).drift_detail == ""
