@@ -8,6 +8,7 @@ committed therefore updates the same invoice (or replays the first answer) and n
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from xero_python.accounting import Account, Invoice as XeroInvoice, Invoices, Payment, Payments
 
@@ -17,7 +18,7 @@ from integrations_core.models import Connection, Invoice, InvoiceStatus, Invoice
 
 from . import limits, preflight
 from .client import XeroClient, client_for, fresh_token, timeout
-from .errors import classify_messages
+from .errors import classify_exception, classify_messages
 from .mapping import idempotency_key, to_xero
 
 BATCH = 50
@@ -125,6 +126,25 @@ def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice])
     return outcomes
 
 
+def _upsert_within_budget(client, connection, invoices, max_wait: float = 3600.0):
+    """Bulk work waits for the organisation's budget instead of failing: it is a long job by nature."""
+    waited = 0.0
+    while True:
+        try:
+            return _upsert(client, connection, invoices)
+        except PushError as error:
+            wait = error.classified.retry_after or 0
+            if error.classified.category.value != "rate_limited" or waited + wait > max_wait:
+                raise
+        except Exception as exc:
+            classified = classify_exception(exc)
+            wait = classified.retry_after or 0
+            if classified.category.value != "rate_limited" or waited + wait > max_wait:
+                raise
+        time.sleep(wait)
+        waited += wait
+
+
 def push_many(connection: Connection, invoices: list[Invoice]) -> list[PushResult | ClassifiedError]:
     """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice."""
     client = client_for(connection)
@@ -140,12 +160,10 @@ def push_many(connection: Connection, invoices: list[Invoice]) -> list[PushResul
     for start in range(0, len(pending), BATCH):
         chunk = pending[start:start + BATCH]
         try:
-            results = _upsert(client, connection, [invoices[i] for i in chunk])
+            results = _upsert_within_budget(client, connection, [invoices[i] for i in chunk])
         except PushError as error:
             results = [error.classified] * len(chunk)
         except Exception as exc:
-            from .errors import classify_exception
-
             results = [classify_exception(exc)] * len(chunk)
         for index, result in zip(chunk, results):
             outcomes[index] = result

@@ -29,11 +29,11 @@ def _synced(invoice_ids: list[int], version_of=None) -> int:
     return qs.count()
 
 
-def trigger_latency(connection: Connection, product: Product, samples: int = 100) -> dict:
+def trigger_latency(connection: Connection, product: Product, samples: int = 100, env: dict | None = None) -> dict:
     """Trigger-to-synced latency with one worker process waiting on the queue: p50 / p95 in ms."""
     latencies = []
-    with WorkerPool(1, scheduler=False):
-        time.sleep(1.0)  # the worker is up and blocking on the queue
+    with WorkerPool(1, scheduler=False, env=env):
+        time.sleep(1.5)  # the worker is up and blocking on the queue
         for _ in range(samples):
             started = time.perf_counter()
             invoice = _invoice(connection, product)
@@ -42,10 +42,10 @@ def trigger_latency(connection: Connection, product: Product, samples: int = 100
     return {"samples": samples, "p50": round(percentile(latencies, 50), 2), "p95": round(percentile(latencies, 95), 2)}
 
 
-def worker_throughput(connection: Connection, product: Product, pushes: int = 2000) -> dict:
+def worker_throughput(connection: Connection, product: Product, pushes: int = 2000, env: dict | None = None) -> dict:
     """Sustained pushes per second of one worker process draining a full queue (burst mode)."""
     invoices = [_invoice(connection, product).pk for _ in range(pushes)]
-    env = WorkerPool(1).env
+    env = WorkerPool(1, env=env).env
     started = time.perf_counter()
     subprocess.run([sys.executable, "manage.py", "rqworker", "-v", "0", "--burst", "pushes"], cwd=ROOT, env=env,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -55,19 +55,19 @@ def worker_throughput(connection: Connection, product: Product, pushes: int = 20
             "pushes_per_s": round(synced / elapsed, 1)}
 
 
-def coalescing(connection: Connection, product: Product, updates: int = 10) -> dict:
+def coalescing(connection: Connection, product: Product, updates: int = 10, env: dict | None = None) -> dict:
     """`updates` rapid changes of one order while a worker runs: pushes made, and whether the remote
     ends on the last version (read back through the plugin)."""
     from .. import registry
 
     invoice = _invoice(connection, product, quantity=1)
-    with WorkerPool(1, scheduler=False):
+    with WorkerPool(1, scheduler=True, env=env):
         for quantity in range(2, updates + 2):
             invoice, _ = invoice_update(invoice=invoice, lines=[
                 LineInput(description=product.name, quantity=quantity, unit_price=Decimal("10.50"), product=product)])
         wait_until(lambda: InvoiceSync.objects.filter(invoice=invoice, state=SyncState.SYNCED,
                                                       synced_version=invoice.version).exists(), timeout=30)
-        time.sleep(0.3)  # any straggling push would show up now
+        time.sleep(0.5)  # any straggling push would show up now
     sync = InvoiceSync.objects.get(invoice=invoice)
     pushes = SyncAttempt.objects.filter(sync=sync).count()
     remote = registry.hook().fetch_invoices(connection=connection, remote_ids=[sync.remote_id], modified_since=None)

@@ -1,0 +1,98 @@
+"""Benchmarks against the local Xero: bulk re-sync vs per-invoice pushes, and a single push through the
+whole framework vs a bare xero-python call against the same server."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from decimal import Decimal
+
+from django.conf import settings
+
+from ..models import InvoiceSync, SyncState
+from .environment import WorkerPool, wait_until
+from .pushes import _invoice
+
+BATCH = 50
+
+
+def _xero_calls(sandbox) -> int:
+    return sandbox.control.call_count(endpoint_contains="api.xro")
+
+
+def bulk_resync(sandbox, world, tenant_id: str, invoices: int) -> dict:
+    """Manual re-sync of `invoices` of one organisation under Xero's real per-minute limit (60 a minute)."""
+    from xero_plugin.manual_resync import manual_resync, select_invoices
+
+    from .seeding import seed_invoices
+
+    seed_invoices(supplier=world.supplier, connection=None, count=invoices, prefix="BULK")
+    chosen = select_invoices(connection=world.connection, numbers=None, since=None, until=None,
+                             invoice_ids=list(world.supplier.invoices.values_list("pk", flat=True)))
+    before = _xero_calls(sandbox)
+    started = time.perf_counter()
+    outcomes = manual_resync(connection=world.connection, invoices=chosen)
+    wall = time.perf_counter() - started
+    calls = _xero_calls(sandbox) - before
+    done = sum(1 for o in outcomes if o.result in ("created", "updated"))
+    # The fastest Xero allows: 50 invoices a call, the minute budget per minute.
+    limit_bound_s = max(0.0, (calls - settings.XERO_MINUTE_LIMIT) / settings.XERO_MINUTE_LIMIT * 60)
+    dupes = sandbox.control.duplicate_invoice_numbers(tenant_id)
+    return {"invoices": invoices, "synced": done, "api_calls": calls, "calls_per_invoice": round(calls / invoices, 4),
+            "limit_bound_s": round(limit_bound_s, 1),
+            "limit_bound_fraction": round(min(1.0, (limit_bound_s or 1e-9) / wall), 3) if limit_bound_s else None,
+            "duplicates": len(dupes), "wall_s": round(wall, 1)}
+
+
+def per_invoice_resync(sandbox, world, invoices: int) -> dict:
+    """The naive way for comparison: one push (one call) per invoice, through the engine and a worker."""
+    before = _xero_calls(sandbox)
+    started = time.perf_counter()
+    ids = [_invoice(world.connection, world.product).pk for _ in range(invoices)]
+    with WorkerPool(1, scheduler=True, env=_env(sandbox)):
+        wait_until(lambda: InvoiceSync.objects.filter(invoice_id__in=ids, state=SyncState.SYNCED).count() == invoices,
+                   timeout=invoices * 2)
+    wall = time.perf_counter() - started
+    calls = _xero_calls(sandbox) - before
+    return {"invoices": invoices, "api_calls": calls, "calls_per_invoice": round(calls / invoices, 4),
+            "wall_s": round(wall, 1)}
+
+
+def _env(sandbox) -> dict:
+    from .world import xero_env
+
+    return {**xero_env(sandbox), "XERO_MINUTE_LIMIT": str(settings.XERO_MINUTE_LIMIT),
+            "XERO_DAY_LIMIT": str(settings.XERO_DAY_LIMIT)}
+
+
+def single_push(sandbox, world, tenant_id: str, samples: int) -> dict:
+    """Time per push through the engine (in this process: database, plugin, SDK) vs a bare SDK create loop."""
+    from xero_python.accounting import Contact, Invoice, Invoices, LineItem
+
+    from integrations_core.sync import sync_push
+    from xero_plugin.client import client_for
+
+    framework = []
+    for _ in range(samples):
+        invoice = _invoice(world.connection, world.product)
+        sync_id = InvoiceSync.objects.get(invoice=invoice).pk
+        started = time.perf_counter()
+        sync_push(sync_id=sync_id)
+        framework.append((time.perf_counter() - started) * 1000)
+    client = client_for(world.connection)
+    bare = []
+    for i in range(samples):
+        body = Invoices(invoices=[Invoice(type="ACCREC", contact=Contact(name="Bare"), invoice_number=f"BARE-{i}",
+                                          status="AUTHORISED", line_items=[LineItem(
+                                              description="x", quantity=1.0, unit_amount=10.5, account_code="200",
+                                              tax_type="OUTPUT2")])])
+        started = time.perf_counter()
+        client.accounting.update_or_create_invoices(tenant_id, body, summarize_errors=False)
+        bare.append((time.perf_counter() - started) * 1000)
+    framework_ms, bare_ms = statistics.median(framework), statistics.median(bare)
+    return {"samples": samples, "framework_ms": round(framework_ms, 2), "bare_sdk_ms": round(bare_ms, 2),
+            "overhead_ms": round(framework_ms - bare_ms, 2)}
+
+
+def bare_total(values) -> Decimal:
+    return sum((Decimal(v) for v in values), Decimal(0))
