@@ -31,6 +31,11 @@ class SandboxClock:
         """Sandbox time as an aware UTC datetime."""
         return dt.datetime.fromtimestamp(self.now(), dt.timezone.utc)
 
+    def undo_travel(self) -> None:
+        """Forget every `advance` (a reset starts the world again at the real, scaled time)."""
+        with self._lock:
+            self._offset = 0.0
+
     def advance(self, seconds: float) -> float:
         """Jump forward (time travel); returns the new sandbox time."""
         if seconds < 0:

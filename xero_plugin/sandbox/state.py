@@ -44,6 +44,7 @@ class SandboxState:
     def reset(self, webhook_key: str | None = None) -> None:
         """Back to the seed: fresh organisations, no tokens, no faults, default limits."""
         with self.lock:
+            self.clock.undo_travel()
             now = self.clock.now()
             self.orgs = seed.seed_organisations(now)
             self.apps = {self.client_id: {"client_secret": self.client_secret}}
