@@ -155,6 +155,13 @@ _TIMEOUTS = ("MaxRetryError", "NewConnectionError", "ReadTimeoutError", "Connect
              "ConnectionError", "TimeoutError", "RemoteDisconnected", "ConnectionResetError", "Timeout")
 
 
+def classify_failure(error: BaseException) -> ClassifiedError:
+    """A push failure as a ClassifiedError: the one a PushError carries, else `classify_exception`'s."""
+    from integrations_core.errors import PushError
+
+    return error.classified if isinstance(error, PushError) else classify_exception(error)
+
+
 def classify_exception(error: BaseException) -> ClassifiedError:
     """Classify whatever a Xero call raised (SDK exception, network error, token error). Never raises."""
     try:

@@ -6,7 +6,7 @@ from integrations_core.errors import PushError
 from integrations_core.hookspecs import ProviderInfo, RemoteInvoice, hookimpl
 
 from . import oauth, push
-from .errors import classify_exception
+from .errors import classify_exception, classify_failure
 
 KEY = "xero"
 
@@ -57,9 +57,7 @@ class XeroPlugin:
     def classify_error(self, connection, error):
         if not _mine(connection):
             return None
-        if isinstance(error, PushError):
-            return error.classified
-        return classify_exception(error)
+        return classify_failure(error)
 
     @hookimpl
     def check_connection(self, connection):

@@ -17,8 +17,9 @@ from integrations_core.hookspecs import PushResult
 from integrations_core.models import Connection, Invoice, InvoiceStatus, InvoiceSync
 
 from . import limits, preflight
-from .client import XeroClient, client_for, fresh_token, timeout
-from .errors import classify_exception, classify_messages
+from .client import XeroClient, client_for, timeout
+from .errors import classify_exception, classify_failure, classify_messages
+from .tokens import fresh_token
 from .mapping import idempotency_key, to_xero
 
 BATCH = 50
@@ -132,12 +133,8 @@ def _upsert_within_budget(client, connection, invoices, max_wait: float = 3600.0
     while True:
         try:
             return _upsert(client, connection, invoices)
-        except PushError as error:
-            wait = error.classified.retry_after or 0
-            if error.classified.category.value != "rate_limited" or waited + wait > max_wait:
-                raise
         except Exception as exc:
-            classified = classify_exception(exc)
+            classified = classify_failure(exc)
             wait = classified.retry_after or 0
             if classified.category.value != "rate_limited" or waited + wait > max_wait:
                 raise

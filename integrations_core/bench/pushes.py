@@ -24,7 +24,7 @@ def _invoice(connection: Connection, product: Product, quantity: int = 1):
     )
 
 
-def _synced(invoice_ids: list[int], version_of=None) -> int:
+def _synced(invoice_ids: list[int]) -> int:
     qs = InvoiceSync.objects.filter(invoice_id__in=invoice_ids, state=SyncState.SYNCED)
     return qs.count()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from decimal import Decimal
 
 from django.conf import settings
 
@@ -92,7 +91,3 @@ def single_push(sandbox, world, tenant_id: str, samples: int) -> dict:
     framework_ms, bare_ms = statistics.median(framework), statistics.median(bare)
     return {"samples": samples, "framework_ms": round(framework_ms, 2), "bare_sdk_ms": round(bare_ms, 2),
             "overhead_ms": round(framework_ms - bare_ms, 2)}
-
-
-def bare_total(values) -> Decimal:
-    return sum((Decimal(v) for v in values), Decimal(0))
