@@ -171,6 +171,35 @@ def push_invoices(
     """
 
 
+@dataclasses.dataclass
+class ResyncOutcome:
+    """What a re-sync did with one invoice."""
+
+    invoice_id: int
+    number: str
+    # created / updated / paid / queued / skipped_locked / refused / failed / would_create / would_update
+    result: str
+    message: str = ""
+
+
+@hookspec(firstresult=True)
+def resync_invoices(
+    connection: Connection, invoices: list[Invoice], progress: Any
+) -> list[ResyncOutcome] | None:
+    """Push the current state of invoices a person chose (a selection, a date window, the backlog), now.
+
+    The provider's own manual re-sync (Xero's "Manually Re-sync invoices to Xero"): it should batch,
+    skip what cannot change remotely (a locked invoice) with the reason, and report one outcome per invoice.
+
+    :param progress: call `progress(done, total)` as invoices finish, so a person can watch a long run.
+    :return: one `ResyncOutcome` per invoice, in order; None if the connection is not this plugin's or
+        the plugin has no path of its own (the framework then queues a Resync of each invoice).
+    :raises InvalidInput: the connection cannot re-sync now (not connected).
+
+    Stops at first non-None result.
+    """
+
+
 @hookspec(firstresult=True)
 def classify_error(connection: Connection, error: BaseException) -> ClassifiedError | None:
     """Turn whatever the push raised into a `ClassifiedError`.

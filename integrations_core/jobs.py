@@ -10,8 +10,10 @@ def push_sync(sync_id: int) -> str | None:
 
 def sweep_stuck_syncs() -> int:
     """Queue again the syncs left `syncing` by a dead worker (queue: maintenance, on the cron)."""
+    from .runs import resync_runs_sweep
     from .sync import sync_sweep
 
+    resync_runs_sweep()
     return sync_sweep()
 
 
@@ -27,3 +29,10 @@ def reconcile_connections() -> int:
     from .remote import reconcile_all
 
     return reconcile_all()
+
+
+def run_resync(run_id: int) -> None:
+    """Do one manual re-sync run (queue: bulk)."""
+    from .runs import resync_run_execute
+
+    resync_run_execute(run_id=run_id)

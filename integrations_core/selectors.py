@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+import datetime as dt
+from collections.abc import Iterable
 
-from .models import Connection, InvoiceSync, SyncState
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from .errors import InvalidInput
+from .models import Connection, Invoice, InvoiceLine, InvoiceSync, SyncState
 
 
 def connection_backlog(*, connection: Connection) -> QuerySet[InvoiceSync]:
@@ -20,3 +24,40 @@ def connection_backlog(*, connection: Connection) -> QuerySet[InvoiceSync]:
         .select_related("invoice")
         .order_by("invoice__issue_date", "invoice_id")
     )
+
+
+def invoices_for_resync(*, connection: Connection, numbers: Iterable[str] | None = None,
+                        since: dt.date | None = None, until: dt.date | None = None, backlog: bool = False,
+                        invoice_ids: Iterable[int] | None = None) -> QuerySet[Invoice]:
+    """The connection's supplier's invoices chosen by numbers, ids, an issue-date window and/or the backlog,
+    oldest first, with what a push reads loaded.
+
+    :raises InvalidInput: nothing chosen, or numbers or ids that are not the supplier's.
+    """
+    qs = Invoice.objects.filter(supplier_id=connection.supplier_id)
+    if backlog:
+        qs = qs.filter(pk__in=connection_backlog(connection=connection).values("invoice_id"))
+    if numbers:
+        numbers = [n.strip() for n in numbers if n and n.strip()]
+        qs = qs.filter(number__in=numbers)
+        missing = sorted(set(numbers) - set(qs.values_list("number", flat=True)))
+        if missing:
+            raise InvalidInput(f"Unknown invoice numbers for {connection.supplier}: {', '.join(missing[:10])}.",
+                               field_errors={"numbers": [f"Unknown: {', '.join(missing[:10])}"]})
+    if invoice_ids is not None:
+        invoice_ids = list(invoice_ids)
+        qs = qs.filter(pk__in=invoice_ids)
+        missing = sorted(set(invoice_ids) - set(qs.values_list("pk", flat=True)))
+        if missing:
+            raise InvalidInput(f"Unknown invoices for {connection.supplier}: {', '.join(map(str, missing[:10]))}.",
+                               field_errors={"invoice_ids": [f"Unknown: {', '.join(map(str, missing[:10]))}"]})
+    if since:
+        qs = qs.filter(issue_date__gte=since)
+    if until:
+        qs = qs.filter(issue_date__lte=until)
+    if not (backlog or numbers or invoice_ids or since or until):
+        raise InvalidInput("Choose the invoices: numbers, a date window or the backlog.",
+                           field_errors={"invoices": ["Nothing chosen."]})
+    return (qs.select_related("customer", "supplier")
+            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
+            .order_by("issue_date", "pk"))

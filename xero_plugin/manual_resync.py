@@ -11,15 +11,14 @@ import math
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from integrations_core import registry
 from integrations_core.errors import ClassifiedError, ErrorCategory, InvalidInput, NotFound
-from integrations_core.hookspecs import PushResult
-from integrations_core.models import Connection, ConnectionState, Invoice, InvoiceLine, InvoiceSync, SyncAttempt
+from integrations_core.hookspecs import PushResult, ResyncOutcome
+from integrations_core.models import Connection, ConnectionState, Invoice, InvoiceSync, SyncAttempt
 from integrations_core.models import SyncState, TriggerKind
-from integrations_core.selectors import connection_backlog
+from integrations_core.selectors import invoices_for_resync
 from integrations_core.sync import record_failure, record_success
 from integrations_core.changes import invoice_snapshot
 
@@ -29,12 +28,7 @@ from .push import BATCH
 LOCKED_MESSAGE = "Invoice is paid in Xero and locked: manage changes directly in Xero"
 
 
-@dataclasses.dataclass
-class Outcome:
-    invoice_id: int
-    number: str
-    result: str  # created / updated / paid / skipped_locked / refused / failed / would_create / would_update
-    message: str = ""
+Outcome = ResyncOutcome
 
 
 @dataclasses.dataclass
@@ -55,32 +49,9 @@ class Estimate:
 def select_invoices(*, connection: Connection, numbers: Iterable[str] | None = None,
                     since: dt.date | None = None, until: dt.date | None = None, backlog: bool = False,
                     invoice_ids: Iterable[int] | None = None) -> list[Invoice]:
-    """The invoices of the connection's supplier chosen by numbers, ids, an issue-date window or the backlog.
-
-    :raises InvalidInput: nothing chosen, or numbers that are not the supplier's.
-    """
-    qs = Invoice.objects.filter(supplier_id=connection.supplier_id)
-    if backlog:
-        qs = qs.filter(pk__in=connection_backlog(connection=connection).values("invoice_id"))
-    if numbers:
-        numbers = [n.strip() for n in numbers if n.strip()]
-        qs = qs.filter(number__in=numbers)
-        missing = sorted(set(numbers) - set(qs.values_list("number", flat=True)))
-        if missing:
-            raise InvalidInput(f"Unknown invoice numbers for {connection.supplier}: {', '.join(missing[:10])}.",
-                               field_errors={"numbers": [f"Unknown: {', '.join(missing[:10])}"]})
-    if invoice_ids is not None:
-        qs = qs.filter(pk__in=list(invoice_ids))
-    if since:
-        qs = qs.filter(issue_date__gte=since)
-    if until:
-        qs = qs.filter(issue_date__lte=until)
-    if not (backlog or numbers or invoice_ids is not None or since or until):
-        raise InvalidInput("Choose the invoices: numbers, a date window or the backlog.",
-                           field_errors={"invoices": ["Nothing chosen."]})
-    return list(qs.select_related("customer", "supplier")
-                .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
-                .order_by("issue_date", "pk"))
+    """The chosen invoices (see `integrations_core.selectors.invoices_for_resync`), as a list."""
+    return list(invoices_for_resync(connection=connection, numbers=numbers, since=since, until=until,
+                                    backlog=backlog, invoice_ids=invoice_ids))
 
 
 def estimate(connection: Connection, count: int) -> Estimate:

@@ -54,6 +54,14 @@ class XeroPlugin:
         return push.push_many(connection, invoices)
 
     @hookimpl
+    def resync_invoices(self, connection, invoices, progress):
+        if not _mine(connection):
+            return None
+        from .manual_resync import manual_resync
+
+        return manual_resync(connection=connection, invoices=invoices, progress=progress)
+
+    @hookimpl
     def classify_error(self, connection, error):
         if not _mine(connection):
             return None

@@ -1,12 +1,15 @@
 """The data of DESIGN.md: who sells, what is sold and invoiced, where it syncs, and what happened."""
 
+from .access import ApiKey
 from .catalog import Customer, Product, Supplier
 from .connection import Connection, ConnectionState
 from .event import RemoteEvent
 from .invoice import Invoice, InvoiceLine, InvoiceStatus
+from .run import ResyncRun, ResyncRunState
 from .sync import InvoiceSync, SyncAttempt, SyncState, Trigger, TriggerKind
 
 __all__ = [
+    "ApiKey",
     "Connection",
     "ConnectionState",
     "Customer",
@@ -16,6 +19,8 @@ __all__ = [
     "InvoiceSync",
     "Product",
     "RemoteEvent",
+    "ResyncRun",
+    "ResyncRunState",
     "Supplier",
     "SyncAttempt",
     "SyncState",

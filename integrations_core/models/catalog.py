@@ -9,6 +9,8 @@ class Supplier(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Staff with this permission see and act on every supplier's objects, in the API and the admin.
+        permissions = [("support_any_supplier", "Can support any supplier")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,1 @@
+"""The storefront's REST API under /api/v1/: thin views over the services and selectors."""
