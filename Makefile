@@ -8,8 +8,12 @@ PORT ?= 8000
 XERO_PORT ?= 8765
 
 # Tests and benchmarks: PostgreSQL and Redis on localhost (started or installed by .ci/services.sh).
-TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/integrations
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Each run takes a free slot N (.ci/slot.py): Redis database N and PostgreSQL database integrations_N, so
+# runs at once on one machine do not flush each other's queues.
+PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432
+REDIS_BASE ?= redis://127.0.0.1:6379
+IN_SLOT = slot=$$($(PY) .ci/slot.py acquire) && trap "$(PY) .ci/slot.py release $$slot" EXIT && \
+	DATABASE_URL=$(PG_URL)/integrations_$$slot REDIS_URL=$(REDIS_BASE)/$$slot
 
 .PHONY: install run test services bench chaos clean
 
@@ -29,13 +33,13 @@ run: install
 	@bash .ci/run-local.sh $(PORT) $(XERO_PORT)
 
 test: install services
-	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q $(PYTEST_ARGS)
+	@$(IN_SLOT) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install services
-	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py bench_sync
+	@$(IN_SLOT) $(PY) manage.py bench_sync $(BENCH_ARGS)
 
 chaos: install services
-	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py chaos_sync
+	@$(IN_SLOT) $(PY) manage.py chaos_sync
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .run

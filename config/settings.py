@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "health_check",
     "integrations_core",
     "plugins.stub",
@@ -133,6 +134,8 @@ REST_FRAMEWORK = {
         "actions": env("API_ACTIONS_RATE", "60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # No OPTIONS metadata: the schema at /api/schema/ describes every endpoint.
+    "DEFAULT_METADATA_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accounting integrations API",
@@ -140,6 +143,22 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI served from this app (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SyncStateEnum": "integrations_core.models.sync.SyncState",
+        "ConnectionStateEnum": "integrations_core.models.connection.ConnectionState",
+        "ResyncRunStateEnum": "integrations_core.models.run.ResyncRunState",
+        "LineAmountTypeEnum": "integrations_core.models.invoice.LineAmountType",
+        "InvoiceStatusEnum": "integrations_core.models.invoice.InvoiceStatus",
+        "TriggerKindEnum": "integrations_core.models.sync.TriggerKind",
+    },
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations_core.api.schema.add_error_responses",
+    ],
 }
 
 # --- Credentials at rest ----------------------------------------------------------------------
@@ -171,6 +190,8 @@ XERO_REVOCATION_URL = env("XERO_REVOCATION_URL", "https://identity.xero.com/conn
 XERO_IDENTITY_URL = env("XERO_IDENTITY_URL", "https://api.xero.com")
 XERO_ACCOUNTING_URL = env("XERO_ACCOUNTING_URL", "https://api.xero.com/api.xro/2.0")
 XERO_REDIRECT_URI = env("XERO_REDIRECT_URI", "http://127.0.0.1:8000/xero/callback/")
+# Hosts the connect flow may send the browser back to (the storefront's), besides this service's own.
+INTEGRATIONS_RETURN_HOSTS = [h for h in env("INTEGRATIONS_RETURN_HOSTS", "").split(",") if h]
 RQ = {"WORKER_CLASS": "integrations_core.worker.IntegrationsWorker"}
 # Xero's budget per organisation (calls per minute and per day), shared by every worker.
 XERO_MINUTE_LIMIT = int(env("XERO_MINUTE_LIMIT", "60"))

@@ -61,3 +61,30 @@ def invoices_for_resync(*, connection: Connection, numbers: Iterable[str] | None
     return (qs.select_related("customer", "supplier")
             .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
             .order_by("issue_date", "pk"))
+
+
+def backlog_filter(prefix: str = "") -> Q:
+    """The backlog condition of `connection_backlog`, for annotations across many connections."""
+    return Q(**{f"{prefix}state": SyncState.FAILED}) & (
+        Q(**{f"{prefix}synced_version__isnull": True}) | Q(**{f"{prefix}synced_version__lt": F(f"{prefix}invoice__version")}))
+
+
+def connections_for(*, supplier_id: int | None) -> QuerySet[Connection]:
+    """Connections with their backlog count; one supplier's, or every supplier's (support) when None."""
+    from django.db.models import Count
+
+    qs = Connection.objects.all() if supplier_id is None else Connection.objects.filter(supplier_id=supplier_id)
+    return qs.annotate(backlog_count=Count("syncs", filter=backlog_filter("syncs__"))).order_by("provider", "pk")
+
+
+def invoices_for(*, supplier_id: int | None, detail: bool = False) -> QuerySet[Invoice]:
+    """Invoices with what the API shows of them loaded in a fixed number of queries, whatever the page size."""
+    from .models import SyncAttempt
+
+    qs = Invoice.objects.all() if supplier_id is None else Invoice.objects.filter(supplier_id=supplier_id)
+    syncs = InvoiceSync.objects.select_related("connection").order_by("connection__provider", "pk")
+    if detail:
+        recent = SyncAttempt.objects.order_by("-started_at", "-id")[:5]
+        syncs = syncs.prefetch_related(Prefetch("attempts_log", queryset=recent, to_attr="recent_attempts"))
+        qs = qs.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
+    return qs.select_related("customer").prefetch_related(Prefetch("syncs", queryset=syncs))

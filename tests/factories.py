@@ -85,3 +85,19 @@ def make_invoice(supplier, *, lines=None, product=None, number=None, currency="A
 def line(product, quantity="1", unit_price="10", **kwargs) -> LineInput:
     return LineInput(description=kwargs.pop("description", product.name), quantity=quantity, unit_price=unit_price,
                      product=product, **kwargs)
+
+
+def api_key_for(supplier) -> str:
+    """A new API key of `supplier`, raw (as the storefront holds it)."""
+    from integrations_core.api_keys import api_key_create
+
+    return api_key_create(supplier=supplier, name="test")[1]
+
+
+def support_user(username: str = "support", password: str = "support-pass"):
+    """A staff user in the "Support" group (made by migration 0005)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username=username, password=password, is_staff=True)
+    user.groups.add(Group.objects.get(name="Support"))
+    return user

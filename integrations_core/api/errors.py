@@ -41,8 +41,12 @@ def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = "non_field_errors" if key == "non_field_errors" and not prefix else (
-                f"{prefix}.{key}" if prefix else str(key))
+            if key == "non_field_errors":
+                name = prefix or "non_field_errors"  # a nested serializer's own error belongs to its field
+            elif isinstance(key, int):  # a list serializer's errors, by position
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             out.update(flatten(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):

@@ -74,6 +74,12 @@ def _throughput(world, quick, env):
     return pushes.worker_throughput(world.connection, world.product, pushes=300 if quick else 2000, env=env)
 
 
+def _invoice_list(quick: bool) -> dict:
+    from .invoice_list import invoice_list
+
+    return invoice_list(quick=quick)
+
+
 def _coalescing(world, quick, env):
     return pushes.coalescing(world.connection, world.product, env=env)
 
@@ -85,4 +91,5 @@ SECTIONS = {
     "worker_pushes_per_s": functools.partial(_with_xero_env, _throughput),
     "trigger_latency_ms": functools.partial(_with_xero_env, _latency),
     "coalescing": functools.partial(_with_xero_env, _coalescing),
+    "invoice_list": _invoice_list,
 }

@@ -27,7 +27,7 @@ def _database_url() -> str:
 def test_sweep_requeues_a_sync_whose_worker_was_killed(supplier, netsuite, worker, settings):
     if db.vendor != "postgresql":
         pytest.skip("a worker process needs the shared PostgreSQL test database")
-    store.inject_fault(netsuite, "hang", seconds=60)
+    fault = store.inject_fault(netsuite, "hang", seconds=60)
     invoice = make_invoice(supplier)
     sync = InvoiceSync.objects.get(invoice=invoice)
 
@@ -38,10 +38,12 @@ def test_sweep_requeues_a_sync_whose_worker_was_killed(supplier, netsuite, worke
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             sync.refresh_from_db()
-            if sync.state == SyncState.SYNCING:
+            fault.refresh_from_db()
+            # Killed only once it is inside the remote call (the fault taken), not between claim and call.
+            if sync.state == SyncState.SYNCING and fault.remaining == 0:
                 break
             time.sleep(0.05)
-        assert sync.state == SyncState.SYNCING
+        assert sync.state == SyncState.SYNCING and fault.remaining == 0
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()

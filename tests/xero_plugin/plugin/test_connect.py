@@ -34,7 +34,7 @@ def test_connect_one_organisation_connects_with_encrypted_tokens(xero, admin_cli
 
     done = _consent(admin_client, supplier, xero)
 
-    assert done.status_code == 302 and "xero=connected" in done["Location"]
+    assert done.status_code == 302 and "outcome=connected" in done["Location"]
     connection = Connection.objects.get(supplier=supplier, provider="xero")
     assert (connection.state, connection.tenant_id) == (ConnectionState.CONNECTED, TENANT_NZ)
     assert connection.credentials["token"]["refresh_token"] and connection.token_expires_at

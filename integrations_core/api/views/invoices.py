@@ -1,0 +1,110 @@
+"""Invoices: upsert by the storefront's id, list with filters, detail, mark paid, cancel, diagnosis."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from django.db import IntegrityError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ...diagnosis import invoice_diagnose
+from ...errors import InvalidInput
+from ...invoices import LineInput, invoice_cancel, invoice_generate, invoice_mark_paid, invoice_update
+from ...models import Invoice, Product, Supplier
+from ...selectors import invoices_for
+from ..filters import InvoiceFilter
+from ..pagination import NewestFirst
+from ..scoping import SupplierScoped
+from ..serializers import (DiagnosisSerializer, InvoiceActionResultSerializer, InvoiceDetailSerializer,
+                           InvoiceSerializer, InvoiceUpsertResultSerializer, InvoiceWriteSerializer,
+                           MarkPaidSerializer)
+
+EXTERNAL_ID = re.compile(r"[A-Za-z0-9._:@-]{1,64}")
+
+
+def _lines(supplier: Supplier, lines: list[dict]) -> list[LineInput]:
+    skus = {line["product_sku"] for line in lines if line.get("product_sku")}
+    products = {p.sku: p for p in Product.objects.filter(supplier=supplier, sku__in=skus)}
+    errors = {f"lines[{i}].product_sku": [f"No product with item code {line['product_sku']!r}."]
+              for i, line in enumerate(lines) if line.get("product_sku") and line["product_sku"] not in products}
+    if errors:
+        raise InvalidInput("The invoice lines are not valid.", field_errors=errors)
+    return [LineInput(description=line["description"], quantity=line["quantity"], unit_price=line["unit_price"],
+                      product=products.get(line.get("product_sku") or ""), account_code=line.get("account_code", ""),
+                      tax_type=line.get("tax_type", "")) for line in lines]
+
+
+class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"[0-9]{1,18}"
+    filterset_class = InvoiceFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        return invoices_for(supplier_id=self.supplier_id, detail=self.action != "list")
+
+    def get_serializer_class(self):
+        return InvoiceSerializer if self.action == "list" else InvoiceDetailSerializer
+
+    def _detail(self, invoice: Invoice) -> dict:
+        return InvoiceDetailSerializer(invoices_for(supplier_id=None, detail=True).get(pk=invoice.pk)).data
+
+    @extend_schema(
+        request=InvoiceWriteSerializer,
+        responses={200: InvoiceUpsertResultSerializer, 201: InvoiceUpsertResultSerializer},
+        parameters=[OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     pattern=EXTERNAL_ID.pattern, description="The storefront's own invoice id.")],
+        summary="Create or update an invoice by the storefront's id (created = invoice generated; a content "
+                "change = order updated; no change = nothing)")
+    @action(detail=False, methods=["put"], url_path=r"external/(?P<external_id>[^/]+)", filterset_class=None)
+    def upsert(self, request, external_id: str):
+        if not EXTERNAL_ID.fullmatch(external_id):
+            raise InvalidInput("Not a valid storefront id.", field_errors={
+                "external_id": ["Use 1-64 letters, digits and . _ : @ -"]})
+        data = InvoiceWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        supplier = self.acting_supplier(fields.pop("supplier", None))
+        lines = _lines(supplier, fields.pop("lines"))
+        existing = Invoice.objects.filter(supplier=supplier, external_id=external_id).first()
+        if existing is None:
+            try:
+                invoice = invoice_generate(supplier=supplier, external_id=external_id, lines=lines, **fields)
+            except IntegrityError:  # the same id created by a concurrent request: this one is an update
+                existing = Invoice.objects.get(supplier=supplier, external_id=external_id)
+            else:
+                return Response({"outcome": "created", "invoice": self._detail(invoice)},
+                                status=status.HTTP_201_CREATED)
+        invoice, changed = invoice_update(invoice=existing, lines=lines, **fields)
+        return Response({"outcome": "updated" if changed else "unchanged", "invoice": self._detail(invoice)})
+
+    @extend_schema(request=MarkPaidSerializer, responses=InvoiceActionResultSerializer,
+                   summary="Mark the order as paid (fires 'order marked as paid')")
+    @action(detail=True, methods=["post"], url_path="mark-paid", filterset_class=None)
+    def mark_paid(self, request, pk=None):
+        invoice = self.get_object()
+        data = MarkPaidSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice, changed = invoice_mark_paid(invoice=invoice, paid_at=data.validated_data.get("paid_at"))
+        return Response({"changed": changed, "invoice": self._detail(invoice)})
+
+    @extend_schema(request=None, responses=InvoiceActionResultSerializer,
+                   summary="Cancel the order: the invoice is voided here and in the accounting system")
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        invoice, changed = invoice_cancel(invoice=self.get_object())
+        return Response({"changed": changed, "invoice": self._detail(invoice)})
+
+    @extend_schema(responses=DiagnosisSerializer,
+                   summary="Run the troubleshooting checklist for this invoice: each finding with its fix")
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def diagnosis(self, request, pk=None):
+        invoice = self.get_object()
+        connections = invoice_diagnose(invoice=invoice)
+        body = {"invoice_id": invoice.pk, "ok": all(c.ok for c in connections),
+                "connections": [{**dataclasses.asdict(c), "ok": c.ok} for c in connections]}
+        return Response(DiagnosisSerializer(body).data)
