@@ -15,7 +15,7 @@ REDIS_BASE ?= redis://127.0.0.1:6379
 IN_SLOT = slot=$$($(PY) .ci/slot.py acquire) && trap "$(PY) .ci/slot.py release $$slot" EXIT && \
 	DATABASE_URL=$(PG_URL)/integrations_$$slot REDIS_URL=$(REDIS_BASE)/$$slot
 
-.PHONY: install run test services bench chaos clean
+.PHONY: install run test services browser bench chaos clean
 
 install: $(STAMP)
 
@@ -28,12 +28,16 @@ $(STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
 services:
 	@bash .ci/services.sh
 
+# Debian's Chromium for the Playwright browser test (installed with apt-get when missing and root).
+browser:
+	@bash .ci/browser.sh
+
 # Zero set-up: SQLite, jobs in-process, the local Xero beside the app.
 run: install
 	@bash .ci/run-local.sh $(PORT) $(XERO_PORT)
 
-test: install services
-	@$(IN_SLOT) $(PY) -m pytest -q $(PYTEST_ARGS)
+test: install services browser
+	@$(IN_SLOT) DATABASE_CONN_MAX_AGE=0 $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install services
 	@$(IN_SLOT) $(PY) manage.py bench_sync $(BENCH_ARGS)

@@ -28,7 +28,7 @@ done
 
 cat <<MSG
 
-  App:          http://127.0.0.1:$PORT/admin/        (login: admin / admin)
+  App:          http://127.0.0.1:$PORT/admin/        (login: admin / admin, or support / support)
   API:          http://127.0.0.1:$PORT/api/v1/       (docs: /api/docs/; a key: .venv/bin/python manage.py api_key "Demo Foods")
   Local Xero:   $XERO                                (client id $XERO_CLIENT_ID; log: .run/xero-sandbox.log)
   Connect Xero: http://127.0.0.1:$PORT/xero/connect/?supplier=1   (the local Xero's consent page)

@@ -64,7 +64,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "config" / "templates"],  # the admin's look (site header, link to the job queues)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -82,7 +82,10 @@ def invoices_for(*, supplier_id: int | None, detail: bool = False) -> QuerySet[I
     from .models import SyncAttempt
 
     qs = Invoice.objects.all() if supplier_id is None else Invoice.objects.filter(supplier_id=supplier_id)
-    syncs = InvoiceSync.objects.select_related("connection").order_by("connection__provider", "pk")
+    # The snapshot of what was last synced is for change detection, not for display: never loaded here.
+    syncs = (InvoiceSync.objects.select_related("connection").defer("synced_snapshot", "connection__credentials",
+                                                                     "connection__settings")
+             .order_by("connection__provider", "pk"))
     if detail:
         recent = SyncAttempt.objects.order_by("-started_at", "-id")[:5]
         syncs = syncs.prefetch_related(Prefetch("attempts_log", queryset=recent, to_attr="recent_attempts"))

@@ -95,9 +95,22 @@ def api_key_for(supplier) -> str:
 
 
 def support_user(username: str = "support", password: str = "support-pass"):
-    """A staff user in the "Support" group (made by migration 0005)."""
-    from django.contrib.auth.models import Group, User
+    """A staff user in the "Support" group (made by migration 0005; again here, as transactional tests flush it)."""
+    from django.contrib.auth.models import User
+
+    from integrations_core.support import ensure_support_group
 
     user = User.objects.create_user(username=username, password=password, is_staff=True)
-    user.groups.add(Group.objects.get(name="Support"))
+    user.groups.add(ensure_support_group())
     return user
+
+
+def missed_while_expired(connection, count: int, product=None) -> list:
+    """`count` invoices generated while `connection` was expired, then the connection reconnected: the
+    help article's backlog (failed / auth_expired, nothing re-synced by itself)."""
+    connection.state, connection.expiry_reason = "expired", "refresh token expired"
+    connection.save()
+    invoices = [make_invoice(connection.supplier, product=product) for _ in range(count)]
+    connection.state = "connected"
+    connection.save()
+    return invoices

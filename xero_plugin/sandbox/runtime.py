@@ -137,14 +137,15 @@ def main(argv=None) -> int:
                           args.client_id, args.client_secret, args.webhook_key)
     if args.auto_approve:
         sandbox.state.auto_approve = {"tenants": None, "deny": False}
-    sandbox.start()
-    print(json.dumps(sandbox.describe(), indent=2), flush=True)
     stop = threading.Event()
+    # Handlers before the URLs are printed: whoever reads them may stop us at once, and must get a clean exit.
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             signal.signal(sig, lambda *_: stop.set())
         except ValueError:  # not the main thread (e.g. under a management command runner)
             pass
+    sandbox.start()
+    print(json.dumps(sandbox.describe(), indent=2), flush=True)
     try:
         while not stop.wait(0.5):
             pass

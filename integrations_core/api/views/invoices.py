@@ -18,6 +18,7 @@ from ...invoices import LineInput, invoice_cancel, invoice_generate, invoice_mar
 from ...models import Invoice, Product, Supplier
 from ...selectors import invoices_for
 from ..filters import InvoiceFilter
+from ..listing import invoice_page, invoice_rows
 from ..pagination import NewestFirst
 from ..scoping import SupplierScoped
 from ..serializers import (DiagnosisSerializer, InvoiceActionResultSerializer, InvoiceDetailSerializer,
@@ -49,6 +50,12 @@ class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_serializer_class(self):
         return InvoiceSerializer if self.action == "list" else InvoiceDetailSerializer
+
+    def list(self, request, *args, **kwargs):
+        scoped = Invoice.objects.all() if self.supplier_id is None else Invoice.objects.filter(
+            supplier_id=self.supplier_id)
+        page = self.paginate_queryset(invoice_rows(self.filter_queryset(scoped)))
+        return self.get_paginated_response(invoice_page(page))
 
     def _detail(self, invoice: Invoice) -> dict:
         return InvoiceDetailSerializer(invoices_for(supplier_id=None, detail=True).get(pk=invoice.pk)).data

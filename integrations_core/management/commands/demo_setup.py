@@ -4,10 +4,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from integrations_core.models import Customer, Product, Supplier
+from integrations_core.support import ensure_support_group
 
 
 class Command(BaseCommand):
-    help = "Create the demo supplier (with products and a customer) and the admin login admin / admin."
+    help = "Create the demo supplier (with products and a customer), the admin login admin / admin and a support login."
 
     def handle(self, *args, **options):
         supplier, _ = Supplier.objects.get_or_create(name="Demo Foods")
@@ -22,4 +23,8 @@ class Command(BaseCommand):
         User = get_user_model()
         if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser("admin", "admin@example.com", "admin")
-        self.stdout.write(f"Demo supplier: {supplier.name} (id {supplier.pk}); admin login: admin / admin")
+        if not User.objects.filter(username="support").exists():
+            User.objects.create_user("support", "support@example.com", "support", is_staff=True).groups.add(
+                ensure_support_group())
+        self.stdout.write(f"Demo supplier: {supplier.name} (id {supplier.pk}); admin login: admin / admin; "
+                          "support login: support / support")

@@ -4,7 +4,7 @@ and re-sync runs started from the API, polled to the end, one running per suppli
 import pytest
 
 from integrations_core.models import InvoiceSync, ResyncRun, SyncState
-from tests.factories import ConnectionFactory, ProductFactory, line, make_invoice
+from tests.factories import ConnectionFactory, ProductFactory, make_invoice, missed_while_expired
 from xero_plugin.sandbox import TENANT_NZ
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,11 +41,7 @@ def test_resync_and_resolve_are_refused_for_xero_with_the_pointer(api, supplier)
 def test_xero_backlog_resync_runs_as_a_job_with_progress_and_one_per_supplier(api, xero, xero_conn, supplier,
                                                                                 worker):
     product = ProductFactory(supplier=supplier, sales_account_code="200", tax_type="OUTPUT2")
-    xero_conn.state = "expired"
-    xero_conn.save()
-    invoices = [make_invoice(supplier, lines=[line(product)]) for _ in range(3)]
-    xero_conn.state = "connected"
-    xero_conn.save()
+    invoices = missed_while_expired(xero_conn, 3, product=product)
     listed = api.get("/api/v1/connections/").json()
     assert listed[0]["backlog_count"] == 3
 

@@ -172,3 +172,19 @@ def test_diagnosis_names_the_expired_connection_and_its_fix(api, supplier):
     assert found["connection_id"] == expired.pk
     failing = [f for f in found["findings"] if not f["ok"]]
     assert any("reconnect" in f["fix"].lower() for f in failing), failing
+
+
+def test_list_rows_are_exactly_what_the_invoice_serializer_gives(api, supplier, netsuite):
+    from integrations_core.api.serializers import InvoiceSerializer
+    from integrations_core.selectors import invoices_for
+
+    xero = ConnectionFactory(supplier=supplier, provider="xero", tenant_id="t-1")
+    invoice = make_invoice(supplier)
+    invoice_paid = make_invoice(supplier)
+    api.post(f"/api/v1/invoices/{invoice_paid.pk}/mark-paid/", {}, format="json")
+    invoice.syncs.filter(connection=xero).update(
+        state=SyncState.LOCKED, remote_locked=True, locked_changes={"lines": [], "suggestion": "credit note"},
+        error_category="invoice_locked", error_message="Invoice is paid in Xero and locked")
+    listed = api.get("/api/v1/invoices/").json()["results"]
+    expected = InvoiceSerializer(invoices_for(supplier_id=supplier.pk).order_by("-created_at", "-id"), many=True).data
+    assert listed == [dict(row) for row in expected]
