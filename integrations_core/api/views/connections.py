@@ -45,9 +45,9 @@ class ConnectionViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveMo
         registry.provider(provider)  # UnknownProvider -> 400 with the known keys
         ticket = connect_ticket(supplier=supplier, provider=provider,
                                 return_url=data.validated_data.get("return_url", ""))
-        connection = (self.get_queryset().filter(supplier=supplier, provider=provider).order_by("-updated_at").first()
-                      or Connection(supplier=supplier, provider=provider, state="disconnected"))
-        if connection.pk is None:
+        connection = self.get_queryset().filter(supplier=supplier, provider=provider).order_by("-updated_at").first()
+        if connection is None:  # the row the callback completes; until then it shows as disconnected
+            connection = Connection.objects.create(supplier=supplier, provider=provider, state="disconnected")
             connection.backlog_count = 0
         url = request.build_absolute_uri(reverse("connect-start", args=[ticket]))
         body = {"connection": connection, "authorize_url": url}

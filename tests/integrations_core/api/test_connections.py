@@ -35,6 +35,8 @@ def test_connect_returns_a_link_that_connects_and_returns_to_the_storefront(api,
                                                 "return_url": "http://testserver/settings/add-ons"}, format="json")
     assert started.status_code == 201, started.json()
     link = started.json()["authorize_url"]
+    pending = started.json()["connection"]
+    assert pending["state"] == "disconnected" and isinstance(pending["id"], int)
     assert link.startswith("http://testserver/connect/start/")
 
     consent = client.get(link)  # the supplier's browser
@@ -43,7 +45,7 @@ def test_connect_returns_a_link_that_connects_and_returns_to_the_storefront(api,
     assert back.status_code == 302
     assert back["Location"] == "http://testserver/settings/add-ons?outcome=connected&provider=netsuite"
     connection = Connection.objects.get(supplier=supplier, provider="netsuite")
-    assert connection.state == "connected"
+    assert connection.state == "connected" and connection.pk == pending["id"]
 
 
 def test_connect_link_tampered_or_to_a_foreign_return_url(api, client, supplier):
