@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations_core.models import SyncState
+from integrations_core.models import ResyncRun, SyncState
 from tests.factories import ConnectionFactory, ProductFactory, api_key_for, make_invoice
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
@@ -47,7 +47,10 @@ def seeded(supplier):
     sync = bad.syncs.get(connection=connection)
     sync.state, sync.error_category, sync.error_message = SyncState.FAILED, "invalid_account_or_tax", "bad code"
     sync.save()
-    return {"connections": connection.pk, "invoices": invoices[0].pk, "syncs": sync.pk}
+    run = ResyncRun.objects.create(supplier=supplier, connection=connection, state="done", total=1, done=1,
+                                   outcomes=[{"invoice_id": bad.pk, "number": bad.number, "result": "queued",
+                                              "message": ""}])
+    return {"connections": connection.pk, "invoices": invoices[0].pk, "syncs": sync.pk, "resync-runs": run.pk}
 
 
 @pytest.mark.django_db(transaction=True)
