@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import pluggy
 
@@ -13,8 +15,23 @@ from .hookspecs import ProviderInfo
 
 ENTRY_POINT_GROUP = "integrations.plugins"
 
+
+class _PluginManager(pluggy.PluginManager):
+    """Pluggy's manager, keeping the provider table (read on every push) until a plugin comes or goes."""
+
+    provider_table: Mapping[str, ProviderInfo] | None = None
+
+    def register(self, plugin, name=None):
+        self.provider_table = None
+        return super().register(plugin, name)
+
+    def unregister(self, plugin=None, name=None):
+        self.provider_table = None
+        return super().unregister(plugin, name)
+
+
 _lock = threading.Lock()
-_manager: pluggy.PluginManager | None = None
+_manager: _PluginManager | None = None
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -23,11 +40,11 @@ def get_plugin_manager() -> pluggy.PluginManager:
     if _manager is None:
         with _lock:
             if _manager is None:
-                pm = pluggy.PluginManager(hookspecs.PROJECT)
+                pm = _PluginManager(hookspecs.PROJECT)
                 pm.add_hookspecs(hookspecs)
                 pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
                 pm.check_pending()
-                _providers(pm)  # duplicate keys fail at start-up, not at the first push
+                pm.provider_table = MappingProxyType(_providers(pm))  # duplicate keys fail at start-up
                 _manager = pm
     return _manager
 
@@ -53,9 +70,13 @@ def _providers(pm: pluggy.PluginManager) -> dict[str, ProviderInfo]:
     return dict(sorted(table.items()))
 
 
-def providers() -> dict[str, ProviderInfo]:
-    """Every registered provider, by key."""
-    return _providers(get_plugin_manager())
+def providers() -> Mapping[str, ProviderInfo]:
+    """Every registered provider, by key (read-only; built once per set of registered plugins)."""
+    pm = get_plugin_manager()
+    table = pm.provider_table
+    if table is None:
+        table = pm.provider_table = MappingProxyType(_providers(pm))
+    return table
 
 
 def provider(key: str) -> ProviderInfo:

@@ -102,3 +102,26 @@ def test_registry_unknown_provider_is_a_clear_error():
 
     with pytest.raises(UnknownProvider, match="No accounting plugin is installed for provider 'sage'"):
         registry.provider("sage")
+
+
+def test_registry_provider_table_follows_plugins_registered_at_run_time():
+    from integrations_core.errors import UnknownProvider
+    from integrations_core.hookspecs import ProviderInfo, hookimpl
+
+    class Late:
+        @hookimpl
+        def provider_info(self):
+            return ProviderInfo(key="latecomer", name="Latecomer")
+
+    assert registry.provider("netsuite") is registry.provider("netsuite")  # built once, not per call
+    plugin = Late()
+    registry.get_plugin_manager().register(plugin)
+    try:
+        assert registry.provider("latecomer").name == "Latecomer"
+        assert "latecomer" in registry.providers()
+    finally:
+        registry.get_plugin_manager().unregister(plugin)
+    with pytest.raises(UnknownProvider):
+        registry.provider("latecomer")
+    registry.reset()
+    assert registry.provider("netsuite").name == "NetSuite"
