@@ -19,6 +19,26 @@ PUSHES = "pushes"
 BULK = "bulk"
 MAINTENANCE = "maintenance"
 
+_queues: dict[tuple[str, str], object] = {}
+
+
+def get_queue(name: str = PUSHES):
+    """The RQ queue `name`, one per process: django_rq builds a new Redis client (a new TCP connection)
+    on every call, which costs more than the enqueue itself."""
+    import django_rq
+    from django_rq.settings import QUEUES
+
+    key = (name, str(QUEUES[name].get("URL")))
+    queue = _queues.get(key)
+    if queue is None:
+        queue = _queues[key] = django_rq.get_queue(name)
+    return queue
+
+
+def redis():
+    """The process's Redis client (the queues' own), for locks and shared counters."""
+    return get_queue(PUSHES).connection
+
 
 def enqueue(
     func: Callable,
@@ -37,10 +57,9 @@ def enqueue(
     if not settings.INTEGRATIONS_ASYNC_JOBS:
         return _run_in_process(func, args, delay)
 
-    import django_rq
     from rq import RateLimit
 
-    q = django_rq.get_queue(queue)
+    q = get_queue(queue)
     options = {}
     if concurrency_key and concurrency:
         options["rate_limit"] = RateLimit(key=concurrency_key, concurrency=concurrency)

@@ -49,10 +49,9 @@ def record_remaining(tenant_id: str, headers) -> None:
     if values["minute"] is None and values["day"] is None:
         return
     if settings.INTEGRATIONS_ASYNC_JOBS:
-        import django_rq
+        from integrations_core import queue
 
-        django_rq.get_connection("pushes").hset(f"xero:budget:{tenant_id}",
-                                                mapping={k: str(v) for k, v in values.items() if v is not None})
+        queue.redis().hset(f"xero:budget:{tenant_id}", mapping={k: str(v) for k, v in values.items() if v is not None})
     else:
         _memory_budget[tenant_id] = values
 
@@ -60,10 +59,9 @@ def record_remaining(tenant_id: str, headers) -> None:
 def remaining(tenant_id: str) -> dict:
     """The organisation's remaining {"minute", "day"} calls as Xero last reported (None if unknown)."""
     if settings.INTEGRATIONS_ASYNC_JOBS:
-        import django_rq
+        from integrations_core import queue
 
-        raw = {k.decode(): v.decode() for k, v in
-               django_rq.get_connection("pushes").hgetall(f"xero:budget:{tenant_id}").items()}
+        raw = {k.decode(): v.decode() for k, v in queue.redis().hgetall(f"xero:budget:{tenant_id}").items()}
     else:
         raw = {k: str(v) for k, v in _memory_budget.get(tenant_id, {}).items() if v is not None}
     return {k: int(float(raw[k])) if raw.get(k) else None for k in ("minute", "day")}

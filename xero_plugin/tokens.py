@@ -45,10 +45,9 @@ def store_token(connection: Connection, response: dict) -> dict:
 @contextlib.contextmanager
 def _refresh_lock(connection_id: int):
     if settings.INTEGRATIONS_ASYNC_JOBS:
-        import django_rq
+        from integrations_core import queue
 
-        with django_rq.get_connection("pushes").lock(f"xero:refresh:{connection_id}", timeout=60,
-                                                     blocking_timeout=60):
+        with queue.redis().lock(f"xero:refresh:{connection_id}", timeout=60, blocking_timeout=60):
             yield
     else:
         lock = _process_locks.setdefault(connection_id, threading.Lock())
