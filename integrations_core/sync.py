@@ -98,16 +98,20 @@ def sync_push(*, sync_id: int) -> str | None:
 
 
 def _claim(sync_id: int):
-    # The common case in one statement: take the sync if it is waiting and may be pushed.
+    # The common case in one statement: take the sync if it is waiting and may be pushed. Every condition on
+    # the sync is on the updated row itself, so that PostgreSQL checks them again on the row version it
+    # locks: two jobs racing for one sync then claim it once. (A filter across the relation would make
+    # Django wrap it in `id IN (SELECT ... JOIN ...)`, whose rows are not checked again: both would win.)
     now = timezone.now()
+    connected = Connection.objects.filter(state=ConnectionState.CONNECTED).values("pk")
     taken = InvoiceSync.objects.filter(
         pk=sync_id, state__in=(SyncState.QUEUED, SyncState.RETRYING), remote_locked=False,
-        connection__state=ConnectionState.CONNECTED,
+        connection_id__in=connected,
     ).update(state=SyncState.SYNCING, syncing_since=now, repush=False, updated_at=now)
     if not taken:
         _record_unpushable(sync_id)
         return None
-    sync = InvoiceSync.objects.select_related("connection", "invoice__customer", "invoice__supplier").get(pk=sync_id)
+    sync = InvoiceSync.objects.select_related("connection", "invoice__customer").get(pk=sync_id)
     invoice = sync.invoice
     prefetch_related_objects([invoice], Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
     return sync, invoice, sync.connection

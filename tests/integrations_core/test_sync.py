@@ -210,3 +210,32 @@ def test_sync_change_after_payment_is_kept_with_the_adjustment_and_makes_no_call
                                  "amount": {"before": "40.00", "after": "20.00"}}]
     assert (changes["total_before"], changes["total_after"], changes["difference"]) == ("45.00", "25.00", "-20.00")
     assert changes["suggestion"] == f"Raise a credit note in NetSuite for 20.00 AUD against invoice {invoice.number}."
+
+
+def test_sync_claim_is_taken_once_when_two_jobs_race(supplier, netsuite):
+    """Two jobs for one sync (say a scheduled retry and a new trigger's push) claiming it at once: one wins."""
+    import threading
+
+    from django.db import connection as db, transaction
+
+    from integrations_core.sync import _claim
+
+    sync = _sync(make_invoice(supplier))
+    rival = {}
+
+    def claim_too():
+        try:
+            rival["claim"] = _claim(sync.pk)
+        finally:
+            db.close()
+
+    with transaction.atomic():
+        assert _claim(sync.pk) is not None  # the sync's row stays locked until this block commits
+        thread = threading.Thread(target=claim_too)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # the rival waits for the lock
+    thread.join()
+
+    assert rival["claim"] is None
+    assert _sync(sync.invoice).state == SyncState.SYNCING
