@@ -84,9 +84,8 @@ def sync_push(*, sync_id: int) -> str | None:
     if claimed is None:
         return None
     sync, invoice, connection = claimed
-    attempt = SyncAttempt.objects.create(
-        sync=sync, trigger=sync.last_trigger, version=invoice.version, started_at=timezone.now()
-    )
+    # Written once, with its outcome; a push cut short by a dead worker is recorded by the sweep.
+    attempt = SyncAttempt(sync=sync, trigger=sync.last_trigger, version=invoice.version, started_at=timezone.now())
     try:
         result = registry.hook().push_invoice(connection=connection, invoice=invoice, sync=sync)
         if result is None:
@@ -154,10 +153,15 @@ def _apply_error(sync: InvoiceSync, error: ClassifiedError, state: str) -> None:
 
 
 def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
+    """Record the attempt's outcome: one insert for the engine's own (unsaved) attempt, an update for one
+    written before the push (the manual re-sync writes its batch's attempts up front)."""
     for key, value in fields.items():
         setattr(attempt, key, value)
     attempt.finished_at = timezone.now()
-    attempt.save(update_fields=[*fields, "finished_at"])
+    if attempt.pk is None:
+        attempt.save(force_insert=True)
+    else:
+        attempt.save(update_fields=[*fields, "finished_at"])
 
 
 def record_success(
@@ -166,29 +170,49 @@ def record_success(
     """Record a successful push of `version`: synced (never moving back to an older version).
     `snapshot` (from `changes.invoice_snapshot`) is what the remote now holds."""
     with transaction.atomic():
-        sync = InvoiceSync.objects.select_for_update().get(pk=sync_id)
-        if snapshot is not None and version >= (sync.synced_version or 0):
-            sync.synced_snapshot = snapshot
-            sync.locked_changes = {}
-        sync.synced_version = max(sync.synced_version or 0, version)
-        sync.synced_at = timezone.now()
-        sync.remote_id = result.remote_id or sync.remote_id
-        sync.remote_status = result.remote_status
-        sync.remote_locked = result.locked
-        sync.state = SyncState.SYNCED
-        sync.error_category = sync.error_message = sync.error_fix = ""
-        sync.attempts = 0
-        sync.next_retry_at = sync.syncing_since = None
-        _requeue_if_asked(sync)
-        sync.save(update_fields=["synced_snapshot", "locked_changes", "synced_version", "synced_at", "remote_id",
-                                 "remote_status", "remote_locked", "state", "error_category", "error_message",
-                                 "error_fix", "attempts", "next_retry_at", "syncing_since", "repush", "updated_at"])
-        _finish_attempt(
-            attempt,
-            outcome=SyncAttempt.Outcome.SUCCEEDED,
-            http_status=result.http_status,
-            remote_request_id=result.request_id[:100],
-        )
+        if _record_success_unasked(sync_id, result, version, snapshot):
+            state = SyncState.SYNCED
+        else:
+            state = _record_success_locked(sync_id, result, version, snapshot)
+        _finish_attempt(attempt, outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=result.http_status,
+                        remote_request_id=result.request_id[:100])
+    return state
+
+
+def _record_success_unasked(sync_id: int, result: PushResult, version: int, snapshot: dict | None) -> bool:
+    """The common success in one statement: synced, if no later trigger asked for another push
+    (`repush`) and no newer version is synced already. False leaves the sync untouched."""
+    now = timezone.now()
+    fields = dict(synced_version=version, synced_at=now, remote_status=result.remote_status,
+                  remote_locked=result.locked, state=SyncState.SYNCED, error_category="", error_message="",
+                  error_fix="", attempts=0, next_retry_at=None, syncing_since=None, updated_at=now)
+    if result.remote_id:
+        fields["remote_id"] = result.remote_id
+    if snapshot is not None:
+        fields.update(synced_snapshot=snapshot, locked_changes={})
+    not_newer = Q(synced_version__isnull=True) | Q(synced_version__lte=version)
+    return bool(InvoiceSync.objects.filter(not_newer, pk=sync_id, repush=False).update(**fields))
+
+
+def _record_success_locked(sync_id: int, result: PushResult, version: int, snapshot: dict | None) -> str:
+    """A trigger asked for another push meanwhile, or a newer version is already synced: under the lock."""
+    sync = InvoiceSync.objects.select_for_update().get(pk=sync_id)
+    if snapshot is not None and version >= (sync.synced_version or 0):
+        sync.synced_snapshot = snapshot
+        sync.locked_changes = {}
+    sync.synced_version = max(sync.synced_version or 0, version)
+    sync.synced_at = timezone.now()
+    sync.remote_id = result.remote_id or sync.remote_id
+    sync.remote_status = result.remote_status
+    sync.remote_locked = result.locked
+    sync.state = SyncState.SYNCED
+    sync.error_category = sync.error_message = sync.error_fix = ""
+    sync.attempts = 0
+    sync.next_retry_at = sync.syncing_since = None
+    _requeue_if_asked(sync)
+    sync.save(update_fields=["synced_snapshot", "locked_changes", "synced_version", "synced_at", "remote_id",
+                             "remote_status", "remote_locked", "state", "error_category", "error_message",
+                             "error_fix", "attempts", "next_retry_at", "syncing_since", "repush", "updated_at"])
     return sync.state
 
 
@@ -270,12 +294,21 @@ def connection_expire(*, connection: Connection, reason: str) -> None:
     connection.refresh_from_db(fields=["state", "expired_at", "expiry_reason"])
 
 
+def _record_interrupted(sync: InvoiceSync, after: float) -> None:
+    """Close the attempt of a push whose worker died: the manual re-sync's, written before its call, or
+    the engine's, which writes its attempts only with their outcome and so left none."""
+    outcome = dict(finished_at=timezone.now(), outcome=SyncAttempt.Outcome.FAILED,
+                   error_message=f"No outcome within {after:g} s (the worker stopped or hung): queued again.")
+    if not SyncAttempt.objects.filter(sync=sync, finished_at__isnull=True).update(**outcome):
+        SyncAttempt.objects.create(sync=sync, trigger=sync.last_trigger, version=sync.invoice.version,
+                                   started_at=sync.syncing_since, **outcome)
+
+
 def sync_sweep(*, stuck_after: float | None = None) -> int:
     """Queue again the syncs whose worker died mid-push (`syncing` too long) or whose scheduled retry
     was lost (`retrying` long past its time). :return: how many were queued."""
-    threshold = timezone.now() - timedelta(
-        seconds=settings.INTEGRATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
-    )
+    after = settings.INTEGRATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
+    threshold = timezone.now() - timedelta(seconds=after)
     stuck = InvoiceSync.objects.filter(
         Q(state=SyncState.SYNCING, syncing_since__lte=threshold)
         | Q(state=SyncState.RETRYING, next_retry_at__lte=threshold)
@@ -283,9 +316,12 @@ def sync_sweep(*, stuck_after: float | None = None) -> int:
     count = 0
     for sync_id in list(stuck):
         with transaction.atomic():
-            sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+            sync = (InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection", "invoice")
+                    .get(pk=sync_id))
             if sync.state not in (SyncState.SYNCING, SyncState.RETRYING):
                 continue
+            if sync.state == SyncState.SYNCING:
+                _record_interrupted(sync, after)
             sync.state = SyncState.QUEUED
             sync.syncing_since = None
             sync.last_trigger = TriggerKind.SWEEP

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection as db
 
-from integrations_core.models import InvoiceSync, SyncState
+from integrations_core.models import InvoiceSync, SyncAttempt, SyncState
 from integrations_core.sync import sync_sweep
 from plugins.stub import store
 from tests.factories import make_invoice
@@ -60,3 +60,8 @@ def test_sweep_requeues_a_sync_whose_worker_was_killed(supplier, netsuite, worke
     sync.refresh_from_db()
     assert sync.state == SyncState.SYNCED and sync.synced_version == 1
     assert [r.number for r in store.remote_invoices(netsuite)] == [invoice.number]
+    # The killed push is in the audit too, though its worker could not write it.
+    interrupted, pushed = SyncAttempt.objects.filter(sync=sync).order_by("started_at")
+    assert (interrupted.outcome, interrupted.version, interrupted.trigger) == ("failed", 1, "invoice_generated")
+    assert "No outcome within 0 s" in interrupted.error_message and interrupted.finished_at
+    assert (pushed.outcome, pushed.version, pushed.trigger) == ("succeeded", 1, "sweep")
