@@ -11,9 +11,10 @@ from django.utils.html import format_html
 
 from .. import registry
 from ..errors import ServiceError
-from ..models import Connection, InvoiceSync
+from ..models import Connection, InvoiceSync, Supplier
 from ..resync import sync_mark_resolved, sync_resync
 from ..runs import resync_run_start
+from ..selectors import invoices_for_resync
 
 # Up to this many invoices per connection are pushed while the person waits; more become a background run.
 INLINE_LIMIT = 100
@@ -25,16 +26,19 @@ def manual_resync_action(provider_key: str):
 
     def action(modeladmin, request, queryset):
         by_supplier = defaultdict(list)
-        for invoice in queryset.select_related("supplier").order_by("issue_date", "pk"):
-            by_supplier[invoice.supplier].append(invoice)
-        for supplier, invoices in by_supplier.items():
+        for pk, supplier_id in queryset.order_by("issue_date", "pk").values_list("pk", "supplier_id"):
+            by_supplier[supplier_id].append(pk)
+        suppliers = Supplier.objects.in_bulk(list(by_supplier))
+        for supplier_id, invoice_ids in by_supplier.items():
+            supplier = suppliers[supplier_id]
+            # The supplier's latest connection to the provider (for Xero: xero_plugin's connection_for).
             connection = (Connection.objects.filter(supplier=supplier, provider=provider_key)
-                          .order_by("-updated_at").first())
+                          .select_related("supplier").order_by("-updated_at").first())
             if connection is None:
                 modeladmin.message_user(request, f"{supplier} has no {info.name} connection.", messages.ERROR)
                 continue
             try:
-                _resync(modeladmin, request, connection, invoices, info.name)
+                _resync(modeladmin, request, connection, invoice_ids, info.name)
             except ServiceError as error:
                 modeladmin.message_user(request, f"{supplier}: {error.message}", messages.ERROR)
 
@@ -44,16 +48,17 @@ def manual_resync_action(provider_key: str):
     return action
 
 
-def _resync(modeladmin, request, connection, invoices, provider_name):
-    if len(invoices) > INLINE_LIMIT:
-        run = resync_run_start(connection=connection, invoice_ids=[i.pk for i in invoices], requested_by=request.user)
+def _resync(modeladmin, request, connection, invoice_ids, provider_name):
+    if len(invoice_ids) > INLINE_LIMIT:
+        run = resync_run_start(connection=connection, invoice_ids=invoice_ids, requested_by=request.user)
         url = reverse("admin:integrations_core_resyncrun_change", args=[run.pk])
         modeladmin.message_user(request, format_html(
             '{} invoices of {} are being re-synced to {} in the background: <a href="{}">follow run {}</a>.',
-            len(invoices), connection.supplier, provider_name, url, run.pk), messages.INFO)
+            len(invoice_ids), connection.supplier, provider_name, url, run.pk), messages.INFO)
         return
     if not connection.is_connected:
         raise ServiceError(f"{provider_name} is not connected: reconnect in Settings > Add-ons, then re-sync.")
+    invoices = list(invoices_for_resync(connection=connection, invoice_ids=invoice_ids))  # lines loaded
     outcomes = registry.hook().resync_invoices(connection=connection, invoices=invoices, progress=None) or []
     for outcome in outcomes:
         ok = outcome.result in ("created", "updated", "paid", "queued", "would_create", "would_update")

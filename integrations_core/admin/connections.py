@@ -1,8 +1,11 @@
 """Connections: state, health, tenant, token expiry, backlog. Credentials are never a field here: not listed,
 not shown, not editable, for anyone."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from .. import registry
@@ -44,9 +47,12 @@ class ConnectionAdmin(admin.ModelAdmin):
         health = connection_health(connection)
         if health == "lapsing":
             days = registry.provider(connection.provider).idle_lifetime_days
-            return badge(health, f"about to lapse (unused for nearly {days} days)")
+            last_used = connection.last_refreshed_at or connection.connected_at
+            return badge(health, f"about to lapse on {_when(last_used + timedelta(days=days))} "
+                                 f"(unused since {_when(last_used)}; lapses after {days} idle days)")
         if health == "expired":
-            return badge(health, f"expired: {connection.expiry_reason or 'reconnect in Settings > Add-ons'}")
+            since = f" {_when(connection.expired_at)}" if connection.expired_at else ""
+            return badge(health, f"expired{since}: {connection.expiry_reason or 'reconnect in Settings > Add-ons'}")
         return badge(health)
 
     @admin.display(description="backlog", ordering="backlog_count")
@@ -64,3 +70,7 @@ class ConnectionAdmin(admin.ModelAdmin):
             result = connection_check(connection=connection)
             level = messages.SUCCESS if result.ok else messages.WARNING
             self.message_user(request, f"{connection}: {result.message or 'OK'}", level)
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

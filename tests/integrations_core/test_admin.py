@@ -2,10 +2,14 @@
 actions do what the help article says (Resync for framework providers, refused for Xero with the reason;
 Xero's manual re-sync pushes and reports each invoice)."""
 
+import datetime as dt
+
 import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
 
 from integrations_core.api_keys import api_key_create
-from integrations_core.models import ApiKey, Connection, InvoiceSync, ResyncRun, SyncState
+from integrations_core.models import ApiKey, Connection, InvoiceSync, RemoteEvent, ResyncRun, SyncState
 from tests.factories import ConnectionFactory, ProductFactory, make_invoice, missed_while_expired, support_user
 from xero_plugin.sandbox import TENANT_NZ
 
@@ -34,25 +38,37 @@ def test_support_group_can_act_but_not_touch_credentials(db):
     assert "change_connection" not in perms and "delete_connection" not in perms
 
 
-def test_every_support_page_renders_and_no_secret_shows(support, supplier):
+@pytest.mark.parametrize("who", ["support", "superuser"])
+def test_every_support_page_renders_and_no_secret_shows(who, client, supplier):
+    client.force_login(support_user() if who == "support" else User.objects.create_superuser("root", password="x"))
     connection = ConnectionFactory(supplier=supplier, provider="xero", tenant_id="t-1",
                                    credentials={"access_token": SECRET, "refresh_token": SECRET})
     invoice = make_invoice(supplier)
     _failed(invoice, connection)
     key, raw = api_key_create(supplier=supplier)
-    pages = ["/admin/", "/admin/integrations_core/connection/", f"/admin/integrations_core/connection/{connection.pk}/change/",
+    run = ResyncRun.objects.create(supplier=supplier, connection=connection, total=1, done=1, state="done",
+                                   outcomes=[{"number": invoice.number, "result": "created", "message": ""}])
+    event = RemoteEvent.objects.create(provider="xero", key="e-1", tenant_id="t-1", category="INVOICE",
+                                       event_type="UPDATE", resource_id="r-1")
+    product_id = invoice.lines.first().product_id
+    pages = ["/admin/", "/admin/integrations_core/connection/",
+             f"/admin/integrations_core/connection/{connection.pk}/change/",
+             f"/admin/integrations_core/connection/{connection.pk}/history/",
              "/admin/integrations_core/invoice/", f"/admin/integrations_core/invoice/{invoice.pk}/change/",
-             "/admin/integrations_core/supplier/", "/admin/integrations_core/product/",
-             "/admin/integrations_core/apikey/", f"/admin/integrations_core/apikey/{key.pk}/change/",
-             "/admin/integrations_core/resyncrun/", f"/admin/integrations_core/connection/{connection.pk}/history/"]
+             "/admin/integrations_core/supplier/", f"/admin/integrations_core/supplier/{supplier.pk}/change/",
+             "/admin/integrations_core/product/", f"/admin/integrations_core/product/{product_id}/change/",
+             "/admin/integrations_core/customer/", "/admin/integrations_core/apikey/",
+             f"/admin/integrations_core/apikey/{key.pk}/change/", "/admin/integrations_core/apikey/add/",
+             "/admin/integrations_core/resyncrun/", f"/admin/integrations_core/resyncrun/{run.pk}/change/",
+             "/admin/integrations_core/remoteevent/", f"/admin/integrations_core/remoteevent/{event.pk}/change/"]
     for page in pages:
-        response = support.get(page)
+        response = client.get(page)
         assert response.status_code == 200, page
         body = response.content.decode()
         assert SECRET not in body and key.hashed_key not in body and raw not in body, page
-        assert "credentials" not in body.lower(), page
-    assert 'href="/admin/rq/"' in support.get("/admin/").content.decode()
-    assert support.get("/admin/rq/").status_code == 200
+        assert "credentials" not in body.lower() and "access_token" not in body, page
+    assert 'href="/admin/rq/"' in client.get("/admin/").content.decode()
+    assert client.get("/admin/rq/").status_code == 200
 
 
 def test_support_cannot_change_or_add_a_connection(support, supplier):
@@ -123,14 +139,48 @@ def test_resync_action_for_a_framework_provider(support, supplier, netsuite, wor
 
 def test_manual_resync_to_xero_pushes_and_reports_each_invoice(support, xero, xero_conn, supplier, worker):
     product = ProductFactory(supplier=supplier, sales_account_code="200", tax_type="OUTPUT2")
-    invoices = missed_while_expired(xero_conn, 2, product=product)
+    invoices = missed_while_expired(xero_conn, 3, product=product)
+    InvoiceSync.objects.filter(invoice=invoices[2]).update(state=SyncState.LOCKED, remote_locked=True)
     response = support.post("/admin/integrations_core/invoice/",
                             {"action": "manual_resync_xero", "_selected_action": [i.pk for i in invoices]},
                             follow=True)
-    text = " ".join(str(m) for m in response.context["messages"])
-    for invoice in invoices:
-        assert f"{invoice.number}: created in Xero" in text
+    assert response.status_code == 200
+    text = [str(m) for m in response.context["messages"]]
+    assert f"{invoices[0].number}: created in Xero." in text and f"{invoices[1].number}: created in Xero." in text
+    assert f"{invoices[2].number}: skipped locked in Xero. Invoice is paid in Xero and locked: manage changes " \
+           "directly in Xero" in text
     assert len(xero.control.invoices(TENANT_NZ)) == 2
+
+
+def test_manual_resync_to_an_expired_xero_is_an_error_message(support, supplier):
+    ConnectionFactory(supplier=supplier, provider="xero", tenant_id="t-1", expired=True)
+    invoice = make_invoice(supplier)
+    response = support.post("/admin/integrations_core/invoice/",
+                            {"action": "manual_resync_xero", "_selected_action": [invoice.pk]}, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        f"{supplier}: Xero is not connected: reconnect in Settings > Add-ons, then re-sync."]
+
+
+def test_manual_resync_without_a_xero_connection_says_so(support, supplier):
+    invoice = make_invoice(supplier)
+    response = support.post("/admin/integrations_core/invoice/",
+                            {"action": "manual_resync_xero", "_selected_action": [invoice.pk]}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [f"{supplier} has no Xero connection."]
+
+
+def test_invoice_list_queries_do_not_grow_with_the_page(support, supplier, netsuite, django_assert_max_num_queries):
+    xero = ConnectionFactory(supplier=supplier, provider="xero", tenant_id="t-1")
+    for _ in range(3):
+        _failed(make_invoice(supplier), xero)
+    with django_assert_max_num_queries(20) as few:
+        support.get("/admin/integrations_core/invoice/?provider=xero")
+    for _ in range(12):
+        _failed(make_invoice(supplier), xero)
+    with django_assert_max_num_queries(len(few)) as many:
+        response = support.get("/admin/integrations_core/invoice/?provider=xero")
+    assert len(response.context["cl"].result_list) == 15
+    assert len(many) == len(few)
 
 
 def test_manual_resync_of_many_invoices_becomes_a_background_run(support, supplier, settings, monkeypatch):
@@ -159,6 +209,18 @@ def test_api_key_created_in_the_admin_is_shown_once_and_stored_hashed(support, s
     support.post("/admin/integrations_core/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
     key.refresh_from_db()
     assert key.revoked_at is not None
+
+
+def test_connection_health_says_when_it_lapses_and_when_and_why_it_expired(support, supplier):
+    refreshed = timezone.now() - dt.timedelta(days=55)
+    ConnectionFactory(supplier=supplier, provider="xero", tenant_id="t-1", last_refreshed_at=refreshed)
+    ConnectionFactory(supplier=supplier, provider="netsuite", expired=True,
+                      expired_at=timezone.now() - dt.timedelta(hours=2))
+    body = support.get("/admin/integrations_core/connection/").content.decode()
+    lapses = timezone.localtime(refreshed + dt.timedelta(days=60)).strftime("%Y-%m-%d")
+    assert 'data-state="lapsing"' in body and f"about to lapse on {lapses}" in body
+    expired = timezone.localtime(timezone.now() - dt.timedelta(hours=2)).strftime("%Y-%m-%d")
+    assert f"expired {expired}" in body and "token revoked" in body
 
 
 def test_connection_list_shows_badge_health_and_backlog(support, supplier):
