@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
-from . import queue, registry
+from . import push_statements, queue, registry
 from .changes import invoice_snapshot, locked_difference
 from .errors import ClassifiedError, ErrorCategory, PushError
 from .hookspecs import PushResult
@@ -97,18 +97,24 @@ def sync_push(*, sync_id: int) -> str | None:
 
 
 def _claim(sync_id: int):
-    # The common case in one statement: take the sync if it is waiting and may be pushed. Every condition on
-    # the sync is on the updated row itself, so that PostgreSQL checks them again on the row version it
-    # locks: two jobs racing for one sync then claim it once. (A filter across the relation would make
-    # Django wrap it in `id IN (SELECT ... JOIN ...)`, whose rows are not checked again: both would win.)
     now = timezone.now()
+    claimed = (push_statements.claim(sync_id, now) if push_statements.available()
+               else _claim_through_orm(sync_id, now))
+    if claimed is None:
+        _record_unpushable(sync_id)
+    return claimed
+
+
+def _claim_through_orm(sync_id: int, now):
+    # As push_statements.claim: every condition on the sync is on the updated row itself, so that PostgreSQL
+    # checks them again on the row version it locks. (A filter across the relation would make Django wrap it
+    # in `id IN (SELECT ... JOIN ...)`, whose rows are not checked again: both racing jobs would win.)
     connected = Connection.objects.filter(state=ConnectionState.CONNECTED).values("pk")
     taken = InvoiceSync.objects.filter(
         pk=sync_id, state__in=(SyncState.QUEUED, SyncState.RETRYING), remote_locked=False,
         connection_id__in=connected,
     ).update(state=SyncState.SYNCING, syncing_since=now, repush=False, updated_at=now)
     if not taken:
-        _record_unpushable(sync_id)
         return None
     sync = InvoiceSync.objects.select_related("connection", "invoice__customer").get(pk=sync_id)
     invoice = sync.invoice
@@ -169,19 +175,31 @@ def record_success(
 ) -> str:
     """Record a successful push of `version`: synced (never moving back to an older version).
     `snapshot` (from `changes.invoice_snapshot`) is what the remote now holds."""
+    outcome = dict(outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=result.http_status,
+                   remote_request_id=result.request_id[:100])
+    if attempt.pk is None and push_statements.available():
+        # The common success in one statement: the attempt written, the sync synced unless asked again.
+        for key, value in outcome.items():
+            setattr(attempt, key, value)
+        attempt.finished_at = timezone.now()
+        if push_statements.record_success(sync_id, attempt, _success_fields(result, version, snapshot), version):
+            return SyncState.SYNCED
+        with transaction.atomic():
+            return _record_success_locked(sync_id, result, version, snapshot)
     with transaction.atomic():
-        if _record_success_unasked(sync_id, result, version, snapshot):
+        fields = _success_fields(result, version, snapshot)
+        not_newer = Q(synced_version__isnull=True) | Q(synced_version__lte=version)
+        if InvoiceSync.objects.filter(not_newer, pk=sync_id, repush=False).update(**fields):
             state = SyncState.SYNCED
         else:
             state = _record_success_locked(sync_id, result, version, snapshot)
-        _finish_attempt(attempt, outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=result.http_status,
-                        remote_request_id=result.request_id[:100])
+        _finish_attempt(attempt, **outcome)
     return state
 
 
-def _record_success_unasked(sync_id: int, result: PushResult, version: int, snapshot: dict | None) -> bool:
-    """The common success in one statement: synced, if no later trigger asked for another push
-    (`repush`) and no newer version is synced already. False leaves the sync untouched."""
+def _success_fields(result: PushResult, version: int, snapshot: dict | None) -> dict:
+    """The sync's fields after a success, set unless a later trigger asked for another push (`repush`)
+    or a newer version is synced already."""
     now = timezone.now()
     fields = dict(synced_version=version, synced_at=now, remote_status=result.remote_status,
                   remote_locked=result.locked, state=SyncState.SYNCED, error_category="", error_message="",
@@ -190,8 +208,7 @@ def _record_success_unasked(sync_id: int, result: PushResult, version: int, snap
         fields["remote_id"] = result.remote_id
     if snapshot is not None:
         fields.update(synced_snapshot=snapshot, locked_changes={})
-    not_newer = Q(synced_version__isnull=True) | Q(synced_version__lte=version)
-    return bool(InvoiceSync.objects.filter(not_newer, pk=sync_id, repush=False).update(**fields))
+    return fields
 
 
 def _record_success_locked(sync_id: int, result: PushResult, version: int, snapshot: dict | None) -> str:
