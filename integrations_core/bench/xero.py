@@ -20,25 +20,29 @@ def _xero_calls(sandbox) -> int:
 
 
 def bulk_resync(sandbox, world, tenant_id: str, invoices: int) -> dict:
-    """Manual re-sync of `invoices` of one organisation under Xero's real per-minute limit (60 a minute)."""
-    from xero_plugin.manual_resync import manual_resync, select_invoices
-
+    """Manual re-sync of `invoices` of one organisation under Xero's real per-minute limit (60 a minute),
+    started as support starts it (a re-sync run) and done by an RQ worker process on the bulk queue."""
+    from ..models import ResyncRun, ResyncRunState
+    from ..runs import resync_run_start
     from .seeding import seed_invoices
 
     seed_invoices(supplier=world.supplier, connection=None, count=invoices, prefix="BULK")
-    chosen = select_invoices(connection=world.connection, numbers=None, since=None, until=None,
-                             invoice_ids=list(world.supplier.invoices.values_list("pk", flat=True)))
+    ids = list(world.supplier.invoices.filter(number__startswith="BULK").values_list("pk", flat=True))
     before = _xero_calls(sandbox)
-    started = time.perf_counter()
-    outcomes = manual_resync(connection=world.connection, invoices=chosen)
-    wall = time.perf_counter() - started
+    with WorkerPool(1, queues=("bulk",), scheduler=False, env=_env(sandbox)):
+        started = time.perf_counter()
+        run = resync_run_start(connection=world.connection, invoice_ids=ids)
+        finished = (ResyncRunState.DONE, ResyncRunState.FAILED)
+        wait_until(lambda: ResyncRun.objects.filter(pk=run.pk, state__in=finished).exists(), timeout=invoices)
+        wall = time.perf_counter() - started
+    run.refresh_from_db()
     calls = _xero_calls(sandbox) - before
-    done = sum(1 for o in outcomes if o.result in ("created", "updated"))
+    done = sum(1 for o in run.outcomes if o["result"] in ("created", "updated"))
     # The fastest Xero allows: 50 invoices a call, the minute budget per minute.
     limit_bound_s = max(0.0, (calls - settings.XERO_MINUTE_LIMIT) / settings.XERO_MINUTE_LIMIT * 60)
     dupes = sandbox.control.duplicate_invoice_numbers(tenant_id)
-    return {"invoices": invoices, "synced": done, "api_calls": calls, "calls_per_invoice": round(calls / invoices, 4),
-            "limit_bound_s": round(limit_bound_s, 1),
+    return {"invoices": invoices, "synced": done, "run_state": run.state, "api_calls": calls,
+            "calls_per_invoice": round(calls / invoices, 4), "limit_bound_s": round(limit_bound_s, 1),
             "limit_bound_fraction": round(min(1.0, (limit_bound_s or 1e-9) / wall), 3) if limit_bound_s else None,
             "duplicates": len(dupes), "wall_s": round(wall, 1)}
 
