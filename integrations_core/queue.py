@@ -48,11 +48,14 @@ def enqueue(
     concurrency_key: str | None = None,
     concurrency: int | None = None,
     job_timeout: int | None = None,
+    keep_result: bool = True,
 ):
     """Run `func(*args)` on a worker of `queue`, after `delay` seconds.
 
     `concurrency_key`/`concurrency` hold RQ's RateLimit: at most that many jobs with the key queued or
-    running at once, across every worker on every machine. Returns the RQ job, or None in-process.
+    running at once, across every worker on every machine. `keep_result=False` drops a job as soon as it
+    succeeds (RQ's result_ttl=0), for jobs whose outcome is recorded in the database anyway; a failed job
+    still lands in RQ's failed registry. Returns the RQ job, or None in-process.
     """
     if not settings.INTEGRATIONS_ASYNC_JOBS:
         return _run_in_process(func, args, delay)
@@ -65,6 +68,8 @@ def enqueue(
         options["rate_limit"] = RateLimit(key=concurrency_key, concurrency=concurrency)
     if job_timeout:
         options["job_timeout"] = job_timeout
+    if not keep_result:
+        options["result_ttl"] = 0
     if delay > 0:
         return q.enqueue_in(timedelta(seconds=delay), func, *args, **options)
     return q.enqueue(func, *args, **options)

@@ -71,6 +71,7 @@ def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None
         delay=delay,
         concurrency_key=f"connection-{connection.pk}" if info.concurrency else None,
         concurrency=info.concurrency,
+        keep_result=False,  # the push's outcome is its attempt row; RQ's copy would cost a write per push
     )
 
 

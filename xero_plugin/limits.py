@@ -14,6 +14,8 @@ from limits import RateLimitItemPerDay, RateLimitItemPerMinute, storage, strateg
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 
 _memory_budget: dict[str, dict] = {}
+RECORD_EVERY = 1.0  # seconds between two records of Xero's remaining budget, per organisation and process
+_recorded_at: dict[str, float] = {}
 
 
 @lru_cache(maxsize=4)
@@ -41,7 +43,8 @@ def spend(tenant_id: str, calls: int = 1) -> None:
 
 
 def record_remaining(tenant_id: str, headers) -> None:
-    """Keep what Xero says is left of the organisation's minute and day budget."""
+    """Keep what Xero says is left of the organisation's minute and day budget, at most once a second per
+    organisation and process (an estimate for people; the budget itself is `spend`'s)."""
     if not headers:
         return
     values = {"minute": headers.get("X-MinLimit-Remaining"), "day": headers.get("X-DayLimit-Remaining"),
@@ -51,6 +54,9 @@ def record_remaining(tenant_id: str, headers) -> None:
     if settings.INTEGRATIONS_ASYNC_JOBS:
         from integrations_core import queue
 
+        if values["at"] - _recorded_at.get(tenant_id, 0.0) < RECORD_EVERY:
+            return
+        _recorded_at[tenant_id] = values["at"]
         queue.redis().hset(f"xero:budget:{tenant_id}", mapping={k: str(v) for k, v in values.items() if v is not None})
     else:
         _memory_budget[tenant_id] = values

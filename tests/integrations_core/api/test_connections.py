@@ -1,7 +1,10 @@
 """Connections: list with health and backlog, connect through the browser and back to the storefront,
 disconnect, and the backlog after an expiry."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from integrations_core.models import Connection, SyncState
 from tests.factories import ConnectionFactory, make_invoice
@@ -28,6 +31,17 @@ def test_connection_list_shows_expiry_health_and_backlog(api, supplier):
     assert "credentials" not in row and "secret-api-key" not in str(listed)
     backlog = api.get(f"/api/v1/connections/{expired.pk}/backlog/").json()
     assert [i["id"] for i in backlog["results"]] == [invoice.pk]
+
+
+def test_connection_about_to_lapse_shows_lapsing_before_anything_fails(api, supplier):
+    """Xero's refresh token lapses after 60 idle days: 55 days unused is flagged while it still works."""
+    unused = ConnectionFactory(supplier=supplier, provider="xero", tenant_id="t-1",
+                               last_refreshed_at=timezone.now() - dt.timedelta(days=55), last_checked_at=timezone.now())
+    row = api.get(f"/api/v1/connections/{unused.pk}/").json()
+    assert (row["state"], row["health"]) == ("connected", "lapsing")
+
+    Connection.objects.filter(pk=unused.pk).update(last_refreshed_at=timezone.now() - dt.timedelta(days=1))
+    assert api.get(f"/api/v1/connections/{unused.pk}/").json()["health"] == "ok"
 
 
 def test_connect_returns_a_link_that_connects_and_returns_to_the_storefront(api, supplier, client):
