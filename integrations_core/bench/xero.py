@@ -38,8 +38,10 @@ def bulk_resync(sandbox, world, tenant_id: str, invoices: int) -> dict:
     run.refresh_from_db()
     calls = _xero_calls(sandbox) - before
     done = sum(1 for o in run.outcomes if o["result"] in ("created", "updated"))
-    # The fastest Xero allows: 50 invoices a call, the minute budget per minute.
-    limit_bound_s = max(0.0, (calls - settings.XERO_MINUTE_LIMIT) / settings.XERO_MINUTE_LIMIT * 60)
+    # The fastest Xero allows: 50 invoices a call and the minute budget per window. Xero's windows are fixed
+    # and start at the organisation's first call (XERO.md 6.4), so call n (from 0) can go no earlier than the
+    # start of window n // limit: the last call bounds the run.
+    limit_bound_s = 60.0 * ((calls - 1) // settings.XERO_MINUTE_LIMIT) if calls else 0.0
     dupes = sandbox.control.duplicate_invoice_numbers(tenant_id)
     return {"invoices": invoices, "synced": done, "run_state": run.state, "api_calls": calls,
             "calls_per_invoice": round(calls / invoices, 4), "limit_bound_s": round(limit_bound_s, 1),
