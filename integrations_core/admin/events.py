@@ -4,10 +4,11 @@ and what it changed here."""
 from django.contrib import admin
 
 from ..models import RemoteEvent
+from .readonly import RecordAdmin
 
 
 @admin.register(RemoteEvent)
-class RemoteEventAdmin(admin.ModelAdmin):
+class RemoteEventAdmin(RecordAdmin):
     list_display = ["received_at", "provider", "tenant_id", "category", "event_type", "resource_id", "occurred_at",
                     "processed_at", "outcome"]
     list_filter = ["provider", "category", "event_type"]
@@ -16,12 +17,3 @@ class RemoteEventAdmin(admin.ModelAdmin):
     readonly_fields = ["provider", "key", "tenant_id", "category", "event_type", "resource_id", "occurred_at",
                        "received_at", "processed_at", "outcome"]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

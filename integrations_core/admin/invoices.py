@@ -15,6 +15,7 @@ from ..models import Invoice, InvoiceLine, InvoiceSync, SyncAttempt
 from . import actions
 from .display import badge, table
 from .filters import ErrorCategoryFilter, ProviderFilter, SyncStateFilter
+from .readonly import RecordAdmin
 
 TIMELINE_LIMIT = 50
 
@@ -67,7 +68,7 @@ class SyncInline(admin.StackedInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(RecordAdmin):
     list_display = ["number", "supplier", "customer", "issue_date", "total", "currency", "status", "version",
                     "sync_states"]
     list_filter = [ProviderFilter, SyncStateFilter, ErrorCategoryFilter, "status", "supplier"]
@@ -85,15 +86,6 @@ class InvoiceAdmin(admin.ModelAdmin):
         syncs = InvoiceSync.objects.select_related("connection").only(
             "invoice_id", "state", "error_category", "connection__provider").order_by("connection__provider")
         return super().get_queryset(request).prefetch_related(Prefetch("syncs", queryset=syncs))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resync_permission(self, request):
         return request.user.has_perm("integrations_core.change_invoicesync")
@@ -142,7 +134,6 @@ class InvoiceAdmin(admin.ModelAdmin):
                  a.error_message, _raw(a.raw_error)] for a in attempts]
         return table(["started", "provider", "trigger", "version", "outcome", "HTTP", "message", "raw error"],
                      rows) if rows else "No attempts yet."
-
 
 def _raw(text: str):
     if not text:
