@@ -22,6 +22,7 @@ from .models import (Connection, ConnectionState, Customer, Invoice, InvoiceLine
                      SyncState)
 
 _CLAIMED = (InvoiceSync, Connection, Invoice, Customer, InvoiceLine, Product)
+_HEAD, _LINE = slice(0, 4), slice(4, 6)  # read once from the first row; read from every row (one per line)
 
 
 def available() -> bool:
@@ -73,10 +74,12 @@ def _readers() -> list[tuple[type, list[str], list[list]]]:
     return readers
 
 
-def _instances(row) -> list:
-    """The row's model instances, in `_CLAIMED` order (None for an absent line or product)."""
-    instances, start = [], 0
-    for model, attnames, converters in _readers():
+def _instances(row, models: slice = slice(None)) -> list:
+    """The row's instances of `_CLAIMED[models]`, in that order (None for an absent line or product)."""
+    readers = _readers()
+    start = sum(len(attnames) for _, attnames, _ in readers[:models.start or 0])
+    instances = []
+    for model, attnames, converters in readers[models]:
         values = list(row[start:start + len(attnames)])
         start += len(attnames)
         if values[0] is None:  # the primary key: a LEFT JOIN that found nothing
@@ -101,10 +104,10 @@ def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    sync, connection, invoice, customer, _, _ = _instances(rows[0])
+    sync, connection, invoice, customer = _instances(rows[0], _HEAD)  # credentials decrypted once, not per line
     lines = []
     for row in rows:
-        *_, line, product = _instances(row)
+        line, product = _instances(row, _LINE)
         if line is not None:
             line.product = product
             line.invoice = invoice
@@ -119,8 +122,13 @@ def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
 
 
 @cache
+def _attempt_fields() -> list:
+    return [f for f in SyncAttempt._meta.concrete_fields if not f.primary_key]
+
+
+@cache
 def _success_sql(update_columns: tuple[str, ...]) -> str:
-    attempt_fields = [f for f in SyncAttempt._meta.concrete_fields if not f.primary_key]
+    attempt_fields = _attempt_fields()
     insert_columns = ", ".join(_q(f.column) for f in attempt_fields)
     placeholders = ", ".join(["%s"] * len(attempt_fields))
     assignments = ", ".join(f"{_q(column)} = %s" for column in update_columns)
@@ -138,8 +146,7 @@ def record_success(sync_id: int, attempt: SyncAttempt, fields: dict, version: in
     """Insert `attempt` (unsaved) and set `fields` on the sync, in one statement; the sync only if no later
     trigger asked for another push (`repush`) and no newer version is synced. :return: whether the sync was
     set (the attempt is written either way)."""
-    attempt_fields = [f for f in SyncAttempt._meta.concrete_fields if not f.primary_key]
-    attempt_values = [f.get_db_prep_save(f.pre_save(attempt, add=True), db) for f in attempt_fields]
+    attempt_values = [f.get_db_prep_save(f.pre_save(attempt, add=True), db) for f in _attempt_fields()]
     sync_fields = [InvoiceSync._meta.get_field(name) for name in fields]
     sync_values = [f.get_db_prep_save(fields[f.name], db) for f in sync_fields]
     sql = _success_sql(tuple(f.column for f in sync_fields))

@@ -159,12 +159,16 @@ def _apply_error(sync: InvoiceSync, error: ClassifiedError, state: str) -> None:
     sync.syncing_since = None
 
 
-def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
-    """Record the attempt's outcome: one insert for the engine's own (unsaved) attempt, an update for one
-    written before the push (the manual re-sync writes its batch's attempts up front)."""
+def _close_attempt(attempt: SyncAttempt, **fields) -> None:
     for key, value in fields.items():
         setattr(attempt, key, value)
     attempt.finished_at = timezone.now()
+
+
+def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
+    """Record the attempt's outcome: one insert for the engine's own (unsaved) attempt, an update for one
+    written before the push (the manual re-sync writes its batch's attempts up front)."""
+    _close_attempt(attempt, **fields)
     if attempt.pk is None:
         attempt.save(force_insert=True)
     else:
@@ -180,9 +184,7 @@ def record_success(
                    remote_request_id=result.request_id[:100])
     if attempt.pk is None and push_statements.available():
         # The common success in one statement: the attempt written, the sync synced unless asked again.
-        for key, value in outcome.items():
-            setattr(attempt, key, value)
-        attempt.finished_at = timezone.now()
+        _close_attempt(attempt, **outcome)
         if push_statements.record_success(sync_id, attempt, _success_fields(result, version, snapshot), version):
             return SyncState.SYNCED
         with transaction.atomic():
@@ -215,18 +217,12 @@ def _success_fields(result: PushResult, version: int, snapshot: dict | None) -> 
 def _record_success_locked(sync_id: int, result: PushResult, version: int, snapshot: dict | None) -> str:
     """A trigger asked for another push meanwhile, or a newer version is already synced: under the lock."""
     sync = InvoiceSync.objects.select_for_update().get(pk=sync_id)
-    if snapshot is not None and version >= (sync.synced_version or 0):
-        sync.synced_snapshot = snapshot
-        sync.locked_changes = {}
-    sync.synced_version = max(sync.synced_version or 0, version)
-    sync.synced_at = timezone.now()
-    sync.remote_id = result.remote_id or sync.remote_id
-    sync.remote_status = result.remote_status
-    sync.remote_locked = result.locked
-    sync.state = SyncState.SYNCED
-    sync.error_category = sync.error_message = sync.error_fix = ""
-    sync.attempts = 0
-    sync.next_retry_at = sync.syncing_since = None
+    newest = max(sync.synced_version or 0, version)
+    # What the remote holds is this push's copy only if no newer version was synced meanwhile.
+    kept_snapshot = snapshot if version >= (sync.synced_version or 0) else None
+    for name, value in _success_fields(result, version, kept_snapshot).items():
+        setattr(sync, name, value)
+    sync.synced_version = newest
     _requeue_if_asked(sync)
     sync.save(update_fields=["synced_snapshot", "locked_changes", "synced_version", "synced_at", "remote_id",
                              "remote_status", "remote_locked", "state", "error_category", "error_message",
