@@ -17,13 +17,14 @@ class Queues(HealthCheck):
     summary: str = dataclasses.field(default="", repr=False)
 
     def run(self) -> None:
-        import django_rq
         from rq import Worker
+
+        from . import queue
 
         parts = []
         try:
             for name in settings.RQ_QUEUES:
-                q = django_rq.get_queue(name)
+                q = queue.get_queue(name)
                 parts.append(f"{name}: {q.count} queued, {q.failed_job_registry.count} failed, "
                              f"{q.scheduled_job_registry.count} scheduled, {Worker.count(queue=q)} workers")
         except Exception as exc:  # the message must not carry the URL (it may hold a password)

@@ -19,8 +19,7 @@ def connection_backlog(*, connection: Connection) -> QuerySet[InvoiceSync]:
     have nothing left to send.
     """
     return (
-        InvoiceSync.objects.filter(connection=connection, state=SyncState.FAILED)
-        .filter(Q(synced_version__isnull=True) | Q(synced_version__lt=F("invoice__version")))
+        InvoiceSync.objects.filter(backlog_filter(), connection=connection)
         .select_related("invoice")
         .order_by("invoice__issue_date", "invoice_id")
     )
@@ -64,7 +63,8 @@ def invoices_for_resync(*, connection: Connection, numbers: Iterable[str] | None
 
 
 def backlog_filter(prefix: str = "") -> Q:
-    """The backlog condition of `connection_backlog`, for annotations across many connections."""
+    """The backlog condition (failed, its latest version not synced), on syncs or, with `prefix`, across a
+    relation to them (for annotations over many connections)."""
     return Q(**{f"{prefix}state": SyncState.FAILED}) & (
         Q(**{f"{prefix}synced_version__isnull": True}) | Q(**{f"{prefix}synced_version__lt": F(f"{prefix}invoice__version")}))
 
