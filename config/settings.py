@@ -80,6 +80,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+        # A connection kept between jobs is checked before reuse: a failover or restart must not fail a job.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -177,6 +179,8 @@ INTEGRATIONS_RETRY_MAX_SECONDS = float(env("INTEGRATIONS_RETRY_MAX_SECONDS", "36
 INTEGRATIONS_COALESCE_SECONDS = float(env("INTEGRATIONS_COALESCE_SECONDS", "2"))
 # A sync still `syncing` after this long has lost its worker; the sweep queues it again.
 INTEGRATIONS_STUCK_AFTER_SECONDS = float(env("INTEGRATIONS_STUCK_AFTER_SECONDS", "600"))
+# A sync `queued` this long with no push job in RQ (Redis lost its data) is queued again by the sweep.
+INTEGRATIONS_QUEUED_STALE_SECONDS = float(env("INTEGRATIONS_QUEUED_STALE_SECONDS", "120"))
 INTEGRATIONS_PLATFORM_NAME = env("INTEGRATIONS_PLATFORM_NAME", "Ordermentum")
 
 # --- Xero -------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 - The claim takes a waiting sync (`queued`/`retrying`, not locked, its connection connected) and reads
   everything the push needs with it: the sync, its connection, the invoice, the customer, the lines and
   their products.
-- The success records the attempt and the synced state together, provided no later trigger asked for
-  another push and no newer version is synced already.
+- The success records the attempt and the synced state together, provided the sync is still `syncing`
+  under the push's claim, no later trigger asked for another push, it was not locked remotely meanwhile,
+  and no newer version is synced already.
 
 Through the ORM these are six round trips (with BEGIN/COMMIT) and as many query compilations, which cost
 more than the push to a fast remote. The SQL is built once per process from the models' own field lists,
@@ -46,8 +47,9 @@ def _claim_sql() -> str:
     select = ", ".join(_columns(model, alias) for model, alias in zip(_CLAIMED, aliases))
     return (
         f"WITH claimed AS (UPDATE {_q(sync.db_table)} SET {_q('state')} = %s, {_q('syncing_since')} = %s, "
-        f"{_q('repush')} = false, {_q('updated_at')} = %s "
-        f"WHERE {_q('id')} = %s AND {_q('state')} IN (%s, %s) AND NOT {_q('remote_locked')} "
+        f"{_q('repush')} = false, {_q('claim')} = {_q('claim')} + 1, {_q('updated_at')} = %s "
+        f"WHERE {_q('id')} = %s AND ({_q('state')} = %s OR {_q('state')} = %s AND "
+        f"({_q('next_retry_at')} IS NULL OR {_q('next_retry_at')} <= %s)) AND NOT {_q('remote_locked')} "
         f"AND {_q('connection_id')} IN (SELECT {_q('id')} FROM {_q(conn.db_table)} WHERE {_q('state')} = %s) "
         f"RETURNING *) "
         f"SELECT {select} FROM claimed s "
@@ -93,14 +95,17 @@ def _instances(row, models: slice = slice(None)) -> list:
 
 
 def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
-    """Take the sync for a push, in one statement, if it is waiting and may be pushed; None otherwise.
+    """Take the sync for a push, in one statement, if it is queued (or retrying and due at `now`) and may
+    be pushed; None otherwise. The claim count goes up by one: the push records its outcome under it.
 
     The conditions are on the updated row itself, so PostgreSQL checks them again on the row version it
-    locks: of two jobs racing for one sync, one claims it.
+    locks: of two jobs racing for one sync, one claims it. The other tables are read as the statement
+    found them when it started: a trigger that committed while the claim waited for the row is seen in
+    the sync's `requested_version`, and the caller reads the invoice again.
     """
     with db.cursor() as cursor:
         cursor.execute(_claim_sql(), [SyncState.SYNCING, now, now, sync_id, SyncState.QUEUED, SyncState.RETRYING,
-                                      ConnectionState.CONNECTED])
+                                      now, ConnectionState.CONNECTED])
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -136,21 +141,23 @@ def _success_sql(update_columns: tuple[str, ...]) -> str:
         f"WITH attempt AS (INSERT INTO {_q(SyncAttempt._meta.db_table)} ({insert_columns}) VALUES ({placeholders}) "
         f"RETURNING {_q('id')}), "
         f"synced AS (UPDATE {_q(InvoiceSync._meta.db_table)} SET {assignments} "
-        f"WHERE {_q('id')} = %s AND NOT {_q('repush')} "
+        f"WHERE {_q('id')} = %s AND {_q('claim')} = %s AND {_q('state')} = %s AND NOT {_q('repush')} "
+        f"AND NOT {_q('remote_locked')} "
         f"AND ({_q('synced_version')} IS NULL OR {_q('synced_version')} <= %s) RETURNING {_q('id')}) "
         f"SELECT (SELECT {_q('id')} FROM attempt), EXISTS (SELECT 1 FROM synced)"
     )
 
 
-def record_success(sync_id: int, attempt: SyncAttempt, fields: dict, version: int) -> bool:
-    """Insert `attempt` (unsaved) and set `fields` on the sync, in one statement; the sync only if no later
-    trigger asked for another push (`repush`) and no newer version is synced. :return: whether the sync was
-    set (the attempt is written either way)."""
+def record_success(sync_id: int, attempt: SyncAttempt, fields: dict, version: int, claim: int) -> bool:
+    """Insert `attempt` (unsaved) and set `fields` on the sync, in one statement; the sync only if it is
+    still `syncing` under `claim`, no later trigger asked for another push (`repush`), it is not locked
+    remotely and no newer version is synced. :return: whether the sync was set (the attempt is written
+    either way)."""
     attempt_values = [f.get_db_prep_save(f.pre_save(attempt, add=True), db) for f in _attempt_fields()]
     sync_fields = [InvoiceSync._meta.get_field(name) for name in fields]
     sync_values = [f.get_db_prep_save(fields[f.name], db) for f in sync_fields]
     sql = _success_sql(tuple(f.column for f in sync_fields))
     with db.cursor() as cursor:
-        cursor.execute(sql, [*attempt_values, *sync_values, sync_id, version])
+        cursor.execute(sql, [*attempt_values, *sync_values, sync_id, claim, SyncState.SYNCING, version])
         attempt.pk, synced = cursor.fetchone()
     return synced

@@ -49,18 +49,22 @@ def enqueue(
     concurrency: int | None = None,
     job_timeout: int | None = None,
     keep_result: bool = True,
+    job_id: str | None = None,
+    retry: tuple[int, ...] = (),
 ):
     """Run `func(*args)` on a worker of `queue`, after `delay` seconds.
 
     `concurrency_key`/`concurrency` hold RQ's RateLimit: at most that many jobs with the key queued or
     running at once, across every worker on every machine. `keep_result=False` drops a job as soon as it
     succeeds (RQ's result_ttl=0), for jobs whose outcome is recorded in the database anyway; a failed job
-    still lands in RQ's failed registry. Returns the RQ job, or None in-process.
+    still lands in RQ's failed registry. `retry`: the waits (seconds) before RQ runs a job that raised
+    again (RQ's Retry), for failures outside the job's own handling (its database or Redis gone).
+    Returns the RQ job, or None in-process.
     """
     if not settings.INTEGRATIONS_ASYNC_JOBS:
         return _run_in_process(func, args, delay)
 
-    from rq import RateLimit
+    from rq import RateLimit, Retry
 
     q = get_queue(queue)
     options = {}
@@ -70,9 +74,30 @@ def enqueue(
         options["job_timeout"] = job_timeout
     if not keep_result:
         options["result_ttl"] = 0
+    if job_id:
+        options["job_id"] = job_id
+    if retry:
+        options["retry"] = Retry(max=len(retry), interval=list(retry))
     if delay > 0:
         return q.enqueue_in(timedelta(seconds=delay), func, *args, **options)
     return q.enqueue(func, *args, **options)
+
+
+def waiting_job_ids(name: str = PUSHES) -> set[str]:
+    """The ids of every job of queue `name` that will still run: on the queue, scheduled (delays and
+    retries), running, or held back by a concurrency limit. Empty in-process (nothing waits there)."""
+    if not settings.INTEGRATIONS_ASYNC_JOBS:
+        return set()
+    from rq.rate_limit import RateLimitRegistry
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    q = get_queue(name)
+    ids = set(q.get_job_ids())
+    for registry in (ScheduledJobRegistry(queue=q), StartedJobRegistry(queue=q)):
+        ids.update(registry.get_job_ids(cleanup=False))
+    for limit in RateLimitRegistry.all(q.connection):
+        ids.update(limit.get_rate_limited_job_ids())
+    return ids
 
 
 def _run_in_process(func: Callable, args: tuple, delay: float):

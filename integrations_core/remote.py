@@ -29,7 +29,8 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
     """Bring the remote's news about one invoice here. Acting twice on the same news changes nothing.
 
     - paid remotely: the invoice becomes paid here and its sync shows `locked` (no call is made);
-    - voided or deleted remotely: the sync shows it, with what to do;
+    - voided or deleted remotely: the sync shows it, with what to do.
+    News that the remote holds what we last pushed (our own payment or void, read back) changes nothing.
     :return: what was done ("paid", "voided", "deleted", "unchanged", "unknown invoice").
     """
     sync = _sync_for(connection, remote)
@@ -37,8 +38,8 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
         return "unknown invoice"
     name = registry.provider(connection.provider).name
     if remote.paid:
-        if sync.remote_locked and sync.invoice.status == InvoiceStatus.PAID and sync.state == SyncState.LOCKED:
-            return "unchanged"
+        if sync.remote_locked and sync.remote_status == remote.status and sync.invoice.status == InvoiceStatus.PAID:
+            return "unchanged"  # paid here and pushed as paid, or this news was applied already
         with transaction.atomic():
             InvoiceSync.objects.filter(pk=sync.pk).update(remote_locked=True, remote_status=remote.status,
                                                           remote_id=remote.remote_id)
@@ -52,8 +53,8 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
         return "paid"
     if remote.voided or remote.deleted:
         kind = "deleted" if remote.deleted else "voided"
-        if sync.remote_status == remote.status and sync.state == SyncState.FAILED:
-            return "unchanged"
+        if sync.remote_status == remote.status and sync.state in (SyncState.FAILED, SyncState.SYNCED):
+            return "unchanged"  # applied already, or it is our own void read back
         if sync.invoice.status == InvoiceStatus.VOID:
             InvoiceSync.objects.filter(pk=sync.pk).update(remote_status=remote.status, updated_at=timezone.now())
             return "unchanged"

@@ -6,14 +6,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import time
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError, connection as db, transaction
+from django.db.models import F, Prefetch, Q
 
-from . import push_statements, queue, registry
+from . import clock, push_statements, queue, registry
 from .changes import invoice_snapshot, locked_difference
 from .errors import ClassifiedError, ErrorCategory, PushError
 from .hookspecs import PushResult
@@ -59,6 +60,10 @@ def coalesce_delay(kind: str) -> float:
     return 0.0
 
 
+# A push job that raised (its database or Redis gone before the push's own handling) runs again after these.
+PUSH_JOB_RETRIES = (5, 30, 120)
+
+
 def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None:
     """Queue the push job of a sync, within the provider's concurrency limit per connection."""
     from .jobs import push_sync
@@ -72,38 +77,88 @@ def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None
         concurrency_key=f"connection-{connection.pk}" if info.concurrency else None,
         concurrency=info.concurrency,
         keep_result=False,  # the push's outcome is its attempt row; RQ's copy would cost a write per push
+        job_id=f"push-{sync_id}-{uuid.uuid4().hex[:16]}",  # the sweep tells from the id which syncs have a job
+        retry=PUSH_JOB_RETRIES,
     )
+
+
+def _syncs_with_jobs() -> set[int]:
+    """The syncs that have a push job waiting, scheduled or running."""
+    ids = set()
+    for job_id in queue.waiting_job_ids(queue.PUSHES):
+        parts = job_id.split("-")
+        if len(parts) == 3 and parts[0] == "push" and parts[1].isdigit():
+            ids.add(int(parts[1]))
+    return ids
 
 
 def sync_push(*, sync_id: int) -> str | None:
     """Run one push of a sync: claim it, push the invoice's current version, record the outcome.
 
     A job for a sync that is no longer queued or retrying (coalesced, resolved, already done) does
-    nothing. :return: the sync's new state, or None if there was nothing to do.
+    nothing. A dropped database connection before the push or while recording its outcome is tried
+    again on a new connection; the outcome is recorded only under the push's own claim.
+    :return: the sync's new state, or None if there was nothing to do.
     """
-    claimed = _claim(sync_id)
+    claimed = with_database_retry(lambda: _claim(sync_id))
     if claimed is None:
         return None
     sync, invoice, connection = claimed
     # Written once, with its outcome; a push cut short by a dead worker is recorded by the sweep.
-    attempt = SyncAttempt(sync=sync, trigger=sync.last_trigger, version=invoice.version, started_at=timezone.now())
+    attempt = SyncAttempt(sync=sync, trigger=sync.last_trigger, version=invoice.version, started_at=sync.syncing_since)
     try:
         result = registry.hook().push_invoice(connection=connection, invoice=invoice, sync=sync)
         if result is None:
             raise RuntimeError(f"No plugin answered push_invoice for provider {connection.provider!r}.")
     except Exception as exc:  # every failure is classified and recorded; none escapes to the worker
         error = classify(connection, exc)
-        return record_failure(sync.id, attempt, error, invoice.version)
-    return record_success(sync.id, attempt, result, invoice.version, snapshot=invoice_snapshot(invoice))
+        return with_database_retry(
+            lambda: record_failure(sync.id, attempt, error, invoice.version, claim=sync.claim))
+    snapshot = invoice_snapshot(invoice)
+    return with_database_retry(
+        lambda: record_success(sync.id, attempt, result, invoice.version, snapshot=snapshot, claim=sync.claim))
+
+
+def with_database_retry(step, tries: int = 5):
+    """Run `step`, again on a new database connection when the one it had was dropped (a failover, a
+    restart, an idle timeout), backing off up to about 8 s in all; then let the error go to the job's retry."""
+    for attempt in range(tries):
+        try:
+            return step()
+        except (OperationalError, InterfaceError):
+            if attempt == tries - 1 or db.in_atomic_block:
+                raise
+            log.warning("database connection lost; trying again on a new one", exc_info=True)
+            db.close()
+            time.sleep(0.5 * 2 ** attempt)
 
 
 def _claim(sync_id: int):
-    now = timezone.now()
+    now = clock.now()
     claimed = (push_statements.claim(sync_id, now) if push_statements.available()
                else _claim_through_orm(sync_id, now))
     if claimed is None:
         _record_unpushable(sync_id)
-    return claimed
+        return None
+    sync, invoice, connection = claimed
+    if sync.requested_version and sync.requested_version > invoice.version:
+        # The claim waited for a trigger's transaction to free the row, and read the invoice as it was
+        # before that transaction: read it again, as now committed.
+        invoice = _load_invoice(invoice.pk)
+        sync.invoice = invoice
+    return sync, invoice, connection
+
+
+def _load_invoice(invoice_id: int) -> Invoice:
+    lines = Prefetch("lines", queryset=InvoiceLine.objects.select_related("product"))
+    return Invoice.objects.select_related("customer").prefetch_related(lines).get(pk=invoice_id)
+
+
+def _claimable(now) -> Q:
+    """A sync a push may take: queued, or retrying and due (by the database's clock); not locked."""
+    due = Q(state=SyncState.QUEUED) | Q(state=SyncState.RETRYING) & (
+        Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now))
+    return due & Q(remote_locked=False)
 
 
 def _claim_through_orm(sync_id: int, now):
@@ -111,20 +166,19 @@ def _claim_through_orm(sync_id: int, now):
     # checks them again on the row version it locks. (A filter across the relation would make Django wrap it
     # in `id IN (SELECT ... JOIN ...)`, whose rows are not checked again: both racing jobs would win.)
     connected = Connection.objects.filter(state=ConnectionState.CONNECTED).values("pk")
-    taken = InvoiceSync.objects.filter(
-        pk=sync_id, state__in=(SyncState.QUEUED, SyncState.RETRYING), remote_locked=False,
-        connection_id__in=connected,
-    ).update(state=SyncState.SYNCING, syncing_since=now, repush=False, updated_at=now)
+    taken = InvoiceSync.objects.filter(_claimable(now), pk=sync_id, connection_id__in=connected).update(
+        state=SyncState.SYNCING, syncing_since=now, repush=False, claim=F("claim") + 1, updated_at=now)
     if not taken:
         return None
-    sync = InvoiceSync.objects.select_related("connection", "invoice__customer").get(pk=sync_id)
-    invoice = sync.invoice
-    prefetch_related_objects([invoice], Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
+    sync = InvoiceSync.objects.select_related("connection").get(pk=sync_id)
+    invoice = _load_invoice(sync.invoice_id)
+    sync.invoice = invoice
     return sync, invoice, sync.connection
 
 
 def _record_unpushable(sync_id: int) -> None:
-    """A job found its sync not pushable: say why on the sync if a person needs to know."""
+    """A job found its sync not pushable: say why on the sync if a person needs to know, and put a retry
+    that came before its time (the scheduler's clock ahead of the database's) back until it is due."""
     with transaction.atomic():
         sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").filter(pk=sync_id).first()
         if sync is None or sync.state not in (SyncState.QUEUED, SyncState.RETRYING):
@@ -136,6 +190,9 @@ def _record_unpushable(sync_id: int) -> None:
             sync.save()
         elif sync.remote_locked:
             record_locked(sync, sync.last_trigger)
+        elif sync.state == SyncState.RETRYING and sync.next_retry_at is not None:
+            delay = max(0.0, (sync.next_retry_at - clock.now()).total_seconds())
+            transaction.on_commit(lambda: enqueue_push(sync_id, connection, delay=delay))
 
 
 def classify(connection: Connection, exc: BaseException) -> ClassifiedError:
@@ -162,7 +219,7 @@ def _apply_error(sync: InvoiceSync, error: ClassifiedError, state: str) -> None:
 def _close_attempt(attempt: SyncAttempt, **fields) -> None:
     for key, value in fields.items():
         setattr(attempt, key, value)
-    attempt.finished_at = timezone.now()
+    attempt.finished_at = max(clock.now(), attempt.started_at)
 
 
 def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
@@ -176,26 +233,34 @@ def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
 
 
 def record_success(
-    sync_id: int, attempt: SyncAttempt, result: PushResult, version: int, snapshot: dict | None = None
+    sync_id: int, attempt: SyncAttempt, result: PushResult, version: int, snapshot: dict | None = None, *,
+    claim: int,
 ) -> str:
-    """Record a successful push of `version`: synced (never moving back to an older version).
-    `snapshot` (from `changes.invoice_snapshot`) is what the remote now holds."""
+    """Record a successful push of `version`, made under `claim` (the sync's claim count when it was taken).
+
+    The attempt is always written. The sync becomes `synced` only if it is still `syncing` under that claim,
+    no trigger asked for another push meanwhile and it was not locked remotely meanwhile; otherwise what the
+    remote now holds (its id, this version) is kept and the sync's state is left to whoever changed it.
+    `snapshot` (from `changes.invoice_snapshot`) is what the remote now holds. :return: the sync's state.
+    """
     outcome = dict(outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=result.http_status,
                    remote_request_id=result.request_id[:100])
     if attempt.pk is None and push_statements.available():
-        # The common success in one statement: the attempt written, the sync synced unless asked again.
+        # The common success in one statement: the attempt written, the sync synced if still ours and unchanged.
         _close_attempt(attempt, **outcome)
-        if push_statements.record_success(sync_id, attempt, _success_fields(result, version, snapshot), version):
+        if push_statements.record_success(sync_id, attempt, _success_fields(result, version, snapshot), version,
+                                          claim):
             return SyncState.SYNCED
         with transaction.atomic():
-            return _record_success_locked(sync_id, result, version, snapshot)
+            return _record_success_locked(sync_id, result, version, snapshot, claim)
     with transaction.atomic():
         fields = _success_fields(result, version, snapshot)
         not_newer = Q(synced_version__isnull=True) | Q(synced_version__lte=version)
-        if InvoiceSync.objects.filter(not_newer, pk=sync_id, repush=False).update(**fields):
+        if InvoiceSync.objects.filter(not_newer, pk=sync_id, claim=claim, state=SyncState.SYNCING, repush=False,
+                                      remote_locked=False).update(**fields):
             state = SyncState.SYNCED
         else:
-            state = _record_success_locked(sync_id, result, version, snapshot)
+            state = _record_success_locked(sync_id, result, version, snapshot, claim)
         _finish_attempt(attempt, **outcome)
     return state
 
@@ -203,7 +268,7 @@ def record_success(
 def _success_fields(result: PushResult, version: int, snapshot: dict | None) -> dict:
     """The sync's fields after a success, set unless a later trigger asked for another push (`repush`)
     or a newer version is synced already."""
-    now = timezone.now()
+    now = clock.now()
     fields = dict(synced_version=version, synced_at=now, remote_status=result.remote_status,
                   remote_locked=result.locked, state=SyncState.SYNCED, error_category="", error_message="",
                   error_fix="", attempts=0, next_retry_at=None, syncing_since=None, updated_at=now)
@@ -214,40 +279,75 @@ def _success_fields(result: PushResult, version: int, snapshot: dict | None) -> 
     return fields
 
 
-def _record_success_locked(sync_id: int, result: PushResult, version: int, snapshot: dict | None) -> str:
-    """A trigger asked for another push meanwhile, or a newer version is already synced: under the lock."""
-    sync = InvoiceSync.objects.select_for_update().get(pk=sync_id)
-    newest = max(sync.synced_version or 0, version)
-    # What the remote holds is this push's copy only if no newer version was synced meanwhile.
-    kept_snapshot = snapshot if version >= (sync.synced_version or 0) else None
-    for name, value in _success_fields(result, version, kept_snapshot).items():
+_REMOTE_FACTS = ("synced_snapshot", "locked_changes", "synced_version", "synced_at", "remote_id", "remote_status",
+                 "remote_locked")
+
+
+def _record_success_locked(sync_id: int, result: PushResult, version: int, snapshot: dict | None, claim: int) -> str:
+    """The sync changed while the push was in flight (a trigger asked again, remote news locked it, the
+    sweep or another push took it, or a newer version is synced already): under the lock, keep what the
+    remote now holds without undoing what changed meanwhile."""
+    sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+    fields = _success_fields(result, version, snapshot)
+    facts = {} if (sync.synced_version or 0) > version else {k: fields[k] for k in _REMOTE_FACTS if k in fields}
+    locked_meanwhile = sync.remote_locked or sync.state == SyncState.LOCKED
+    if locked_meanwhile:  # the remote's news (paid there) is newer than this push's answer
+        facts.pop("remote_status", None), facts.pop("remote_locked", None)
+    for name, value in facts.items():
         setattr(sync, name, value)
-    sync.synced_version = newest
-    _requeue_if_asked(sync)
-    sync.save(update_fields=["synced_snapshot", "locked_changes", "synced_version", "synced_at", "remote_id",
-                             "remote_status", "remote_locked", "state", "error_category", "error_message",
-                             "error_fix", "attempts", "next_retry_at", "syncing_since", "repush", "updated_at"])
+    if result.remote_id and not sync.remote_id:
+        sync.remote_id = result.remote_id  # the next push sends it, even if this one's outcome is not ours to set
+    if locked_meanwhile and "synced_snapshot" in facts:
+        _keep_locked_changes(sync)  # what changed here since the copy just pushed, the one now locked
+    ours = sync.claim == claim
+    if ours and locked_meanwhile:
+        if sync.state == SyncState.SYNCING:
+            record_locked(sync, sync.last_trigger)
+            return sync.state
+        sync.syncing_since, sync.repush = None, False
+    elif ours and sync.state == SyncState.SYNCING:
+        for name, value in fields.items():
+            if name not in _REMOTE_FACTS:
+                setattr(sync, name, value)
+        _requeue_if_asked(sync)
+    sync.save()
     return sync.state
 
 
-def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, version: int) -> str:
-    """Record a failed push and apply the policy of its category (retry, fail, lock, expire)."""
+def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, version: int, *, claim: int) -> str:
+    """Record a failed push made under `claim` and apply the policy of its category (retry, fail, lock,
+    expire). The attempt is always written; the sync is changed only if it is still `syncing` under
+    that claim (remote news, the sweep or another push that changed it meanwhile are kept)."""
     policy = POLICY[error.category]
     delay = None
     with transaction.atomic():
         sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync_id)
+        _finish_attempt(
+            attempt,
+            outcome=SyncAttempt.Outcome.FAILED,
+            http_status=error.http_status,
+            remote_request_id=error.request_id[:100],
+            error_category=error.category.value,
+            error_message=error.message[:1000],
+            raw_error=scrub(error.raw),
+        )
+        if sync.claim != claim or sync.state != SyncState.SYNCING:
+            if policy.expire_connection:
+                connection_expire(connection=sync.connection, reason=error.message)
+            return sync.state
         if policy.counts:
             sync.attempts += 1
         state = policy.state
         if policy.retry == "backoff":
             if sync.attempts >= settings.INTEGRATIONS_MAX_ATTEMPTS:
                 state = SyncState.FAILED
+                error = _retries_exhausted(error, sync)
             else:
                 delay = backoff_seconds(sync.attempts)
         elif policy.retry == "retry_after":
             delay = error.retry_after if error.retry_after is not None else 60.0
         _apply_error(sync, error, state)
-        sync.next_retry_at = timezone.now() + timedelta(seconds=delay) if delay is not None else None
+        sync.next_retry_at = clock.now() + timedelta(seconds=delay) if delay is not None else None
         if policy.lock:
             sync.remote_locked = True
             _keep_locked_changes(sync)
@@ -258,25 +358,27 @@ def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, v
         else:
             sync.repush = False  # a retry pushes the latest version anyway; locked/expired push nothing
         sync.save()
-        _finish_attempt(
-            attempt,
-            outcome=SyncAttempt.Outcome.FAILED,
-            http_status=error.http_status,
-            remote_request_id=error.request_id[:100],
-            error_category=error.category.value,
-            error_message=error.message[:1000],
-            raw_error=scrub(error.raw),
-        )
         if delay is not None and sync.state == SyncState.RETRYING:
             connection = sync.connection
             transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
     return sync.state
 
 
+def _retries_exhausted(error: ClassifiedError, sync: InvoiceSync) -> ClassifiedError:
+    """The last automatic retry failed: nothing will try again by itself, so the fix says what a person does."""
+    info = registry.provider(sync.connection.provider)
+    how = info.manual_resync or "Resync"
+    fix = (f"Often a temporary timeout or backend delay, but it failed {sync.attempts} times in a row and will "
+           f"not retry by itself again. Once {info.name} answers, re-sync the invoice ({how}). If it still "
+           f"fails, contact {settings.INTEGRATIONS_PLATFORM_NAME} Support with this invoice number.")
+    return dataclasses.replace(error, fix=fix)
+
+
 def _requeue_if_asked(sync: InvoiceSync) -> None:
     if sync.repush:
         sync.repush = False
         sync.state = SyncState.QUEUED
+        sync.queued_at = clock.now()
         connection, delay = sync.connection, coalesce_delay(sync.last_trigger)
         transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
 
@@ -303,7 +405,7 @@ def _keep_locked_changes(sync: InvoiceSync) -> None:
 def connection_expire(*, connection: Connection, reason: str) -> None:
     """Mark a connection expired, with when and why. Its later pushes fail without a remote call."""
     Connection.objects.filter(pk=connection.pk, state=ConnectionState.CONNECTED).update(
-        state=ConnectionState.EXPIRED, expired_at=timezone.now(), expiry_reason=reason[:500], updated_at=timezone.now()
+        state=ConnectionState.EXPIRED, expired_at=clock.now(), expiry_reason=reason[:500], updated_at=clock.now()
     )
     connection.refresh_from_db(fields=["state", "expired_at", "expiry_reason"])
 
@@ -311,35 +413,60 @@ def connection_expire(*, connection: Connection, reason: str) -> None:
 def _record_interrupted(sync: InvoiceSync, after: float) -> None:
     """Close the attempt of a push whose worker died: the manual re-sync's, written before its call, or
     the engine's, which writes its attempts only with their outcome and so left none."""
-    outcome = dict(finished_at=timezone.now(), outcome=SyncAttempt.Outcome.FAILED,
+    outcome = dict(finished_at=clock.now(), outcome=SyncAttempt.Outcome.FAILED,
                    error_message=f"No outcome within {after:g} s (the worker stopped or hung): queued again.")
     if not SyncAttempt.objects.filter(sync=sync, finished_at__isnull=True).update(**outcome):
         SyncAttempt.objects.create(sync=sync, trigger=sync.last_trigger, version=sync.invoice.version,
                                    started_at=sync.syncing_since, **outcome)
 
 
-def sync_sweep(*, stuck_after: float | None = None) -> int:
-    """Queue again the syncs whose worker died mid-push (`syncing` too long) or whose scheduled retry
-    was lost (`retrying` long past its time). :return: how many were queued."""
+def _still_stuck(sync: InvoiceSync, threshold, queued_threshold) -> bool:
+    if sync.state == SyncState.SYNCING:
+        return sync.syncing_since is not None and sync.syncing_since <= threshold
+    if sync.state == SyncState.RETRYING:
+        return sync.next_retry_at is not None and sync.next_retry_at <= threshold
+    if sync.state == SyncState.QUEUED:
+        return (sync.queued_at or sync.updated_at) <= queued_threshold
+    return False
+
+
+def sync_sweep(*, stuck_after: float | None = None, queued_after: float | None = None) -> int:
+    """Find again, from the database, every sync that should be pushed and has nothing that will push it:
+    `syncing` too long (its worker died mid-push), `retrying` long past its time (its scheduled retry was
+    lost), or `queued` for a while with no job left in RQ (Redis lost its data, a job was dropped).
+    Each is queued again; the claim keeps it to one push in flight. :return: how many were queued."""
     after = settings.INTEGRATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
-    threshold = timezone.now() - timedelta(seconds=after)
-    stuck = InvoiceSync.objects.filter(
+    queued_after = settings.INTEGRATIONS_QUEUED_STALE_SECONDS if queued_after is None else queued_after
+    now = clock.now()
+    threshold = now - timedelta(seconds=after)
+    queued_threshold = now - timedelta(seconds=queued_after)
+    stuck = list(InvoiceSync.objects.filter(
         Q(state=SyncState.SYNCING, syncing_since__lte=threshold)
         | Q(state=SyncState.RETRYING, next_retry_at__lte=threshold)
-    ).values_list("pk", flat=True)
+    ).values_list("pk", flat=True))
+    waiting = list(InvoiceSync.objects.filter(
+        Q(queued_at__lte=queued_threshold) | Q(queued_at__isnull=True, updated_at__lte=queued_threshold),
+        state=SyncState.QUEUED,
+    ).values_list("pk", flat=True))
+    if waiting:
+        with_jobs = _syncs_with_jobs()
+        stuck += [pk for pk in waiting if pk not in with_jobs]
     count = 0
-    for sync_id in list(stuck):
+    for sync_id in stuck:
         with transaction.atomic():
             sync = (InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection", "invoice")
                     .get(pk=sync_id))
-            if sync.state not in (SyncState.SYNCING, SyncState.RETRYING):
-                continue
+            if not _still_stuck(sync, threshold, queued_threshold):
+                continue  # pushed, retried or queued again meanwhile
             if sync.state == SyncState.SYNCING:
                 _record_interrupted(sync, after)
             sync.state = SyncState.QUEUED
+            sync.queued_at = clock.now()
             sync.syncing_since = None
+            sync.next_retry_at = None
             sync.last_trigger = TriggerKind.SWEEP
-            sync.save(update_fields=["state", "syncing_since", "last_trigger", "updated_at"])
+            sync.save(update_fields=["state", "queued_at", "syncing_since", "next_retry_at", "last_trigger",
+                                     "updated_at"])
             connection = sync.connection
             transaction.on_commit(lambda s=sync.id, c=connection: enqueue_push(s, c))
             count += 1

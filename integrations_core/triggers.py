@@ -11,10 +11,13 @@ A trigger is recorded, then for each of the supplier's connections:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import registry
+from . import clock, registry
 from .errors import ClassifiedError, ErrorCategory, InvalidInput, NoConnection, NotFound
 from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncState, Trigger, TriggerKind
 
@@ -82,15 +85,20 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
     """Ask for one push of a sync at the invoice's latest version, coalescing with any already asked for.
 
     Must run inside a transaction; the job is queued when it commits. `new`: the sync was just created
-    (its initial state is `queued`, but no job exists for it yet).
+    (its initial state is `queued`, but no job exists for it yet). A sync `queued` for longer than the
+    sweep's bound gets a job again: its job may be gone (Redis lost its data), and the claim keeps a
+    second job from pushing twice.
     :return: True if a new push job was queued.
     """
     from .sync import coalesce_delay, enqueue_push  # the engine owns the queue details
 
-    sync = InvoiceSync.objects.select_for_update().select_related("connection").get(pk=sync_id)
+    sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection", "invoice").get(pk=sync_id)
+    now = clock.now()
     sync.last_trigger = kind
-    sync.last_trigger_at = timezone.now()
-    fields = ["last_trigger", "last_trigger_at", "updated_at"]
+    sync.last_trigger_at = now
+    # The claim that waits on this row sees this and reads the invoice again (see push_statements.claim).
+    sync.requested_version = sync.invoice.version
+    fields = ["last_trigger", "last_trigger_at", "requested_version", "updated_at"]
     queued = False
     if sync.remote_locked and kind != TriggerKind.MANUAL_RESYNC:
         # Paid remotely: nothing may be sent. The engine records why, without a call.
@@ -98,13 +106,15 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
 
         record_locked(sync, kind)
         return False
+    stale = now - timedelta(seconds=settings.INTEGRATIONS_QUEUED_STALE_SECONDS)
     if sync.state == SyncState.SYNCING:
         sync.repush = True
         fields.append("repush")
-    elif new or sync.state != SyncState.QUEUED:
+    elif new or sync.state != SyncState.QUEUED or (sync.queued_at or sync.updated_at) <= stale:
         sync.state = SyncState.QUEUED
+        sync.queued_at = now
         sync.next_retry_at = None
-        fields += ["state", "next_retry_at"]
+        fields += ["state", "queued_at", "next_retry_at"]
         queued = True
     sync.save(update_fields=fields)
     if queued:

@@ -47,11 +47,18 @@ class Worker:
         return len(ran)
 
     def run_scheduled(self, *, within: float = 86400) -> int:
-        """Move jobs scheduled within `within` seconds onto their queues (as RQ's scheduler would when
-        their time comes), then work. Returns the number moved."""
+        """Let `within` seconds pass for the jobs and retries: move jobs scheduled within that onto their
+        queues (as RQ's scheduler would when their time comes) and make the retries due by then due now (the
+        push checks a retry's time on the database's clock), then work. Returns the number moved."""
         import django_rq
         from rq.registry import ScheduledJobRegistry
 
+        from integrations_core import clock
+        from integrations_core.models import InvoiceSync, SyncState
+
+        now = clock.now()
+        InvoiceSync.objects.filter(state=SyncState.RETRYING,
+                                   next_retry_at__lte=now + dt.timedelta(seconds=within)).update(next_retry_at=now)
         moved = 0
         horizon = int((dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=within)).timestamp())
         for name in self.queues:

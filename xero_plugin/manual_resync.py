@@ -11,9 +11,9 @@ import math
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F
 
-from integrations_core import registry
+from integrations_core import clock, registry
 from integrations_core.errors import ClassifiedError, ErrorCategory, InvalidInput, NotFound
 from integrations_core.hookspecs import PushResult, ResyncOutcome
 from integrations_core.models import Connection, ConnectionState, Invoice, InvoiceSync, SyncAttempt
@@ -119,11 +119,13 @@ def _dry(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> Outcome
 
 
 def _push(connection: Connection, invoices: list[Invoice], syncs: dict[int, InvoiceSync]) -> list[Outcome]:
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
-        InvoiceSync.objects.filter(pk__in=[syncs[i.pk].pk for i in invoices]).update(
+        ids = [syncs[i.pk].pk for i in invoices]
+        InvoiceSync.objects.filter(pk__in=ids).update(
             state=SyncState.SYNCING, syncing_since=now, last_trigger=TriggerKind.MANUAL_RESYNC,
-            last_trigger_at=now, repush=False, updated_at=now)
+            last_trigger_at=now, repush=False, claim=F("claim") + 1, updated_at=now)
+        claims = dict(InvoiceSync.objects.filter(pk__in=ids).values_list("pk", "claim"))
         attempts = SyncAttempt.objects.bulk_create([
             SyncAttempt(sync=syncs[i.pk], trigger=TriggerKind.MANUAL_RESYNC, version=i.version, started_at=now)
             for i in invoices])
@@ -138,12 +140,13 @@ def _push(connection: Connection, invoices: list[Invoice], syncs: dict[int, Invo
     for invoice, attempt, result in zip(invoices, attempts, results):
         sync = syncs[invoice.pk]
         if isinstance(result, PushResult):
-            record_success(sync.pk, attempt, result, invoice.version, snapshot=invoice_snapshot(invoice))
+            record_success(sync.pk, attempt, result, invoice.version, snapshot=invoice_snapshot(invoice),
+                           claim=claims[sync.pk])
             kind = "paid" if result.action == "paid" else ("updated" if sync.remote_id else "created")
             outcomes.append(Outcome(invoice.pk, invoice.number, kind))
         else:
             error = result if isinstance(result, ClassifiedError) else ClassifiedError.of(ErrorCategory.UNKNOWN, "Xero")
-            record_failure(sync.pk, attempt, error, invoice.version)
+            record_failure(sync.pk, attempt, error, invoice.version, claim=claims[sync.pk])
             outcomes.append(Outcome(invoice.pk, invoice.number, "failed", error.message))
     return outcomes
 

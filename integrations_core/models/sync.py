@@ -64,7 +64,13 @@ class InvoiceSync(models.Model):
     next_retry_at = models.DateTimeField(null=True, blank=True)
     # A trigger arrived while a push was in flight: push again when it ends (coalesced).
     repush = models.BooleanField(default=False)
+    # The latest version a trigger asked to push: a claim that read an older invoice reads it again.
+    requested_version = models.PositiveIntegerField(null=True, blank=True)
+    # When the sync last became `queued` (the database's clock): a queued sync whose job is gone is found again.
+    queued_at = models.DateTimeField(null=True, blank=True)
     syncing_since = models.DateTimeField(null=True, blank=True)
+    # Counts the claims of this sync: a push records its outcome only while its claim is the latest.
+    claim = models.PositiveBigIntegerField(default=0)
     last_trigger = models.CharField(max_length=20, choices=TriggerKind.choices, blank=True)
     last_trigger_at = models.DateTimeField(null=True, blank=True)
     # What the remote holds, as last pushed (lines and total), to tell what a later change would alter.
@@ -90,6 +96,7 @@ class InvoiceSync(models.Model):
             models.Index(fields=["connection", "state"], name="sync_connection_state"),
             models.Index(fields=["state", "error_category"], name="sync_state_category"),
             models.Index(fields=["state", "syncing_since"], name="sync_state_since"),
+            models.Index(fields=["state", "queued_at"], name="sync_state_queued_at"),
         ]
 
     def __str__(self) -> str:

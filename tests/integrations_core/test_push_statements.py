@@ -21,7 +21,7 @@ def _read(claimed):
     """Everything a push reads from a claim, as plain values."""
     sync, invoice, connection = claimed
     return {
-        "sync": {k: v for k, v in _values(sync).items() if k not in ("syncing_since", "updated_at")},
+        "sync": {k: v for k, v in _values(sync).items() if k not in ("syncing_since", "updated_at", "claim")},
         "connection": _values(connection),
         "invoice": _values(invoice),
         "customer": _values(invoice.customer),
@@ -54,6 +54,7 @@ def test_claim_reads_what_the_orm_reads_and_nothing_after(supplier, netsuite, dj
     assert [li["description"] for li, _ in by_statement["lines"]] == [product.name, "Delivery", product.name]
     assert by_statement["lines"][1][1] is None
     assert by_statement["sync"]["state"] == SyncState.SYNCING
+    assert (claimed[0].claim, InvoiceSync.objects.get(pk=sync_id).claim) == (1, 2)  # each claim counted
 
 
 @pytest.mark.parametrize("change", [dict(state=SyncState.SYNCED), dict(state=SyncState.SYNCING),
@@ -73,23 +74,26 @@ def test_claim_takes_only_a_waiting_sync_on_a_connected_connection(supplier, net
 
 def test_success_writes_the_attempt_and_leaves_a_sync_asked_again_alone(supplier, netsuite):
     sync = InvoiceSync.objects.get(invoice=make_invoice(supplier))
-    InvoiceSync.objects.filter(pk=sync.pk).update(state=SyncState.SYNCING, repush=True)
+    InvoiceSync.objects.filter(pk=sync.pk).update(state=SyncState.SYNCING, repush=True, claim=4)
     attempt = SyncAttempt(sync=sync, trigger="order_updated", version=1, started_at=timezone.now(),
                           finished_at=timezone.now(), outcome="succeeded", http_status=200)
     fields = _success_fields(PushResult(remote_id="r-1", remote_status="AUTHORISED"), 1, {"total": "21.00"})
 
-    assert push_statements.record_success(sync.pk, attempt, fields, 1) is False
+    assert push_statements.record_success(sync.pk, attempt, fields, 1, 4) is False
     assert InvoiceSync.objects.get(pk=sync.pk).state == SyncState.SYNCING  # left to the locked path
     assert list(SyncAttempt.objects.filter(sync=sync).values_list("pk", "outcome", "http_status")) == [
         (attempt.pk, "succeeded", 200)]
 
     InvoiceSync.objects.filter(pk=sync.pk).update(repush=False)
+    stale = SyncAttempt(sync=sync, version=1, started_at=timezone.now(), outcome="succeeded")
+    assert push_statements.record_success(sync.pk, stale, fields, 1, 3) is False  # an older claim's push
+    assert InvoiceSync.objects.get(pk=sync.pk).state == SyncState.SYNCING
     second = SyncAttempt(sync=sync, version=1, started_at=timezone.now(), outcome="succeeded")
-    assert push_statements.record_success(sync.pk, second, fields, 1) is True
+    assert push_statements.record_success(sync.pk, second, fields, 1, 4) is True
     sync = InvoiceSync.objects.get(pk=sync.pk)
     assert (sync.state, sync.remote_id, sync.synced_version, sync.synced_snapshot) == (
         SyncState.SYNCED, "r-1", 1, {"total": "21.00"})
-    assert SyncAttempt.objects.filter(sync=sync).count() == 2
+    assert SyncAttempt.objects.filter(sync=sync).count() == 3
 
 
 @pytest.mark.parametrize("statements", [True, False], ids=["statements", "orm (sqlite)"])

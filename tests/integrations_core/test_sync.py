@@ -50,6 +50,9 @@ def test_sync_transient_failure_fails_after_the_set_number_of_attempts(supplier,
     sync = _sync(invoice)
     assert sync.state == SyncState.FAILED and sync.attempts == 3
     assert sync.error_message == "Sync unsuccessful"
+    # Nothing retries any more: the fix says so, and what a person does.
+    assert "failed 3 times in a row and will not retry by itself" in sync.error_fix
+    assert "re-sync the invoice (Resync)" in sync.error_fix and "retries by itself" not in sync.error_fix
     assert SyncAttempt.objects.filter(sync=sync, outcome="failed").count() == 3
     assert store.remote_invoices(netsuite) == []
 
@@ -179,7 +182,7 @@ def test_sync_never_moves_back_to_an_older_version(supplier, netsuite, worker):
     attempt = SyncAttempt.objects.create(sync=sync, version=1, started_at=timezone.now() - dt.timedelta(seconds=1))
     InvoiceSync.objects.filter(pk=sync.pk).update(synced_version=3)
 
-    record_success(sync.pk, attempt, PushResult(remote_id=sync.remote_id), version=1)
+    record_success(sync.pk, attempt, PushResult(remote_id=sync.remote_id), version=1, claim=sync.claim)
 
     assert _sync(invoice).synced_version == 3
 
