@@ -12,10 +12,12 @@ _LINE_AMOUNT_TYPES = {"exclusive": LineAmountTypes.EXCLUSIVE, "inclusive": LineA
                       "no_tax": LineAmountTypes.NOTAX}
 
 
-def to_xero(invoice: Invoice, *, status: str = "AUTHORISED") -> XeroInvoice:
+def to_xero(invoice: Invoice, *, status: str = "AUTHORISED", remote_id: str = "") -> XeroInvoice:
     """The invoice as Xero's ACCREC invoice: contact by name (Xero finds it or creates it), each line's
-    sales account code, tax type and item code, number, reference (the order reference), dates, currency."""
+    sales account code, tax type and item code, number, reference (the order reference), dates, currency.
+    `remote_id`: Xero's InvoiceID once known, so that Xero updates that invoice even if its number changed."""
     return XeroInvoice(
+        invoice_id=remote_id or None,
         type="ACCREC",
         contact=Contact(name=invoice.customer.name),
         invoice_number=invoice.number,

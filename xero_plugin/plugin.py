@@ -51,7 +51,7 @@ class XeroPlugin:
     def push_invoices(self, connection, invoices, syncs):
         if not _mine(connection):
             return None
-        return push.push_many(connection, invoices)
+        return push.push_many(connection, invoices, syncs)
 
     @hookimpl
     def resync_invoices(self, connection, invoices, progress):

@@ -81,28 +81,45 @@ def push_one(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> Pus
     if invoice.status == InvoiceStatus.VOID:
         return _void(client, connection, invoice, sync)
     preflight.check(connection, invoice, client)
-    [outcome] = _upsert(client, connection, [invoice])
+    [outcome] = _upsert(client, connection, [invoice], [sync.remote_id])
     if isinstance(outcome, ClassifiedError):
         raise PushError(outcome)
     return outcome
 
 
+def _find_by_number(client, connection, number: str) -> XeroInvoice | None:
+    """The organisation's ACCREC invoice with this number (one call), or None."""
+    data, _, _ = _call(client, connection, "get_invoices", invoice_numbers=[number])
+    return next((i for i in (data.invoices or []) if _status(i.type) == "ACCREC"), None)
+
+
 def _void(client, connection, invoice, sync) -> PushResult:
-    if not sync.remote_id:
-        return PushResult(remote_id="", remote_status="VOIDED", action="unchanged")
-    data, status, headers = _call(client, connection, "update_invoice", sync.remote_id,
-                                  Invoices(invoices=[XeroInvoice(invoice_id=sync.remote_id, status="VOIDED")]),
+    remote_id = sync.remote_id
+    if not remote_id:
+        # Never told its id (the first push's answer was lost, say): Xero may hold it all the same.
+        found = _find_by_number(client, connection, invoice.number)
+        if found is None:
+            return PushResult(remote_id="", remote_status="VOIDED", action="unchanged")
+        remote_id = str(found.invoice_id)
+        if _status(found.status) in ("VOIDED", "DELETED"):
+            return PushResult(remote_id=remote_id, remote_status=_status(found.status), action="unchanged")
+    data, status, headers = _call(client, connection, "update_invoice", remote_id,
+                                  Invoices(invoices=[XeroInvoice(invoice_id=remote_id, status="VOIDED")]),
                                   idempotency_key=idempotency_key(connection, invoice, "void"))
     remote = data.invoices[0]
     return PushResult(remote_id=str(remote.invoice_id), remote_status=_status(remote.status), http_status=status,
                       request_id=headers.get("Xero-Correlation-Id", ""), action="voided")
 
 
-def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice]) -> list[PushResult | ClassifiedError]:
-    """One POST /Invoices for up to 50 invoices (summarizeErrors=false), then one payment call for the paid."""
-    key = idempotency_key(connection, invoices[0], "upsert-" + ",".join(f"{i.pk}.{i.version}" for i in invoices))
-    data, status, headers = _call(client, connection, "update_or_create_invoices",
-                                  Invoices(invoices=[to_xero(i) for i in invoices]), summarize_errors=False,
+def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice],
+            remote_ids: list[str]) -> list[PushResult | ClassifiedError]:
+    """One POST /Invoices for up to 50 invoices (summarizeErrors=false), then one payment call for the paid.
+    An invoice whose Xero id is known is sent with it: Xero updates that one, whatever its number now is."""
+    # The body differs once the Xero id is known, so the key does too (Xero refuses a key reused on another body).
+    key = idempotency_key(connection, invoices[0], "upsert-" + ",".join(
+        f"{i.pk}.{i.version}.{r}" for i, r in zip(invoices, remote_ids)))
+    body = Invoices(invoices=[to_xero(i, remote_id=r) for i, r in zip(invoices, remote_ids)])
+    data, status, headers = _call(client, connection, "update_or_create_invoices", body, summarize_errors=False,
                                   unitdp=4, idempotency_key=key)
     request_id = headers.get("Xero-Correlation-Id", "")
     elements = data.invoices or []
@@ -127,12 +144,12 @@ def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice])
     return outcomes
 
 
-def _upsert_within_budget(client, connection, invoices, max_wait: float = 3600.0):
+def _upsert_within_budget(client, connection, invoices, remote_ids, max_wait: float = 3600.0):
     """Bulk work waits for the organisation's budget instead of failing: it is a long job by nature."""
     waited = 0.0
     while True:
         try:
-            return _upsert(client, connection, invoices)
+            return _upsert(client, connection, invoices, remote_ids)
         except Exception as exc:
             classified = classify_failure(exc)
             wait = classified.retry_after or 0
@@ -142,9 +159,12 @@ def _upsert_within_budget(client, connection, invoices, max_wait: float = 3600.0
         waited += wait
 
 
-def push_many(connection: Connection, invoices: list[Invoice]) -> list[PushResult | ClassifiedError]:
-    """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice."""
+def push_many(connection: Connection, invoices: list[Invoice],
+              syncs: list[InvoiceSync] | None = None) -> list[PushResult | ClassifiedError]:
+    """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice.
+    `syncs` (one per invoice, on this connection) give the Xero ids already known."""
     client = client_for(connection)
+    known = [s.remote_id for s in syncs] if syncs else [""] * len(invoices)
     outcomes: list[PushResult | ClassifiedError | None] = [None] * len(invoices)
     pending = []
     for index, invoice in enumerate(invoices):
@@ -157,7 +177,8 @@ def push_many(connection: Connection, invoices: list[Invoice]) -> list[PushResul
     for start in range(0, len(pending), BATCH):
         chunk = pending[start:start + BATCH]
         try:
-            results = _upsert_within_budget(client, connection, [invoices[i] for i in chunk])
+            results = _upsert_within_budget(client, connection, [invoices[i] for i in chunk],
+                                            [known[i] for i in chunk])
         except PushError as error:
             results = [error.classified] * len(chunk)
         except Exception as exc:

@@ -62,8 +62,20 @@ def receive(request):
         return _empty(200)  # signed but not JSON: nothing we can act on, and Xero must not retry it
     new_ids = record_events(events)
     if new_ids:
-        transaction.on_commit(lambda: queue.enqueue(process_events, new_ids, queue=queue.MAINTENANCE))
+        transaction.on_commit(lambda: _enqueue(new_ids))
     return _empty(200)
+
+
+# A read-back that failed (Xero down, a 5xx, a timeout) is tried again after these waits, then by events_retry.
+READ_BACK_RETRIES = (10, 30, 60, 300, 900)
+
+
+def _enqueue(event_ids: list[int]) -> None:
+    queue.enqueue(process_events, event_ids, queue=queue.MAINTENANCE, retry=READ_BACK_RETRIES)
+
+
+class ReadBackFailed(Exception):
+    """Xero could not be asked about some events' invoices: the job raises so that RQ runs it again."""
 
 
 def record_events(events: list[dict]) -> list[int]:
@@ -90,25 +102,49 @@ def record_events(events: list[dict]) -> list[int]:
 
 def process_events(event_ids: list[int]) -> int:
     """The job: read the events' invoices back from Xero (one call per organisation) and apply what
-    changed there. Returns how many events were processed."""
+    changed there to every connected connection of that organisation. Events whose read-back failed stay
+    unprocessed and the job raises, so RQ tries them again; the other organisations' are applied.
+    Returns how many events were processed."""
     from integrations_core.remote import remote_invoice_apply
 
     events = list(RemoteEvent.objects.filter(pk__in=event_ids, processed_at__isnull=True))
     by_tenant: dict[str, list[RemoteEvent]] = {}
     for event in events:
         by_tenant.setdefault(event.tenant_id, []).append(event)
+    processed, failed = 0, []
     for tenant_id, tenant_events in by_tenant.items():
-        connection = Connection.objects.filter(provider=PROVIDER, tenant_id=tenant_id,
-                                               state=ConnectionState.CONNECTED).first()
+        connections = list(Connection.objects.filter(provider=PROVIDER, tenant_id=tenant_id,
+                                                     state=ConnectionState.CONNECTED).order_by("pk"))
         outcomes: dict[str, str] = {}
-        if connection is not None:
+        if connections:
             ids = sorted({e.resource_id for e in tenant_events})
-            remotes = registry.hook().fetch_invoices(connection=connection, remote_ids=ids, modified_since=None) or []
+            try:
+                remotes = registry.hook().fetch_invoices(connection=connections[0], remote_ids=ids,
+                                                         modified_since=None) or []
+            except Exception:  # Xero unreachable for this organisation: kept for the retry
+                log.warning("reading back %d invoice events of tenant %s failed", len(ids), tenant_id, exc_info=True)
+                failed += tenant_events
+                continue
             for remote in remotes:
-                outcomes[remote.remote_id] = remote_invoice_apply(connection=connection, remote=remote)
+                results = [remote_invoice_apply(connection=c, remote=remote) for c in connections]
+                outcomes[remote.remote_id] = next((r for r in results if r != "unknown invoice"), results[0])
         for event in tenant_events:
-            event.outcome = outcomes.get(event.resource_id, "no connected organisation" if connection is None
+            event.outcome = outcomes.get(event.resource_id, "no connected organisation" if not connections
                                          else "not found in Xero")
             event.processed_at = timezone.now()
             event.save(update_fields=["outcome", "processed_at"])
-    return len(events)
+            processed += 1
+    if failed:
+        raise ReadBackFailed(f"{len(failed)} webhook events could not be read back from Xero; they will be retried.")
+    return processed
+
+
+def events_retry(*, older_than_seconds: float = 1800) -> int:
+    """Queue again the invoice events left unprocessed longer than the bound (their job's retries ran out,
+    or the job was lost with Redis). The periodic job. :return: how many were queued."""
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    ids = list(RemoteEvent.objects.filter(provider=PROVIDER, processed_at__isnull=True, received_at__lte=cutoff)
+               .values_list("pk", flat=True)[:1000])
+    if ids:
+        _enqueue(ids)
+    return len(ids)

@@ -50,7 +50,8 @@ def database_url() -> str:
 
 
 class WorkerPool:
-    """`n` RQ worker processes (`manage.py rqworker`), on the run's database and Redis."""
+    """`n` RQ worker processes (`manage.py rqworker`), on the run's database and Redis, and (`scheduler`)
+    two scheduler processes (`manage.py integrations_scheduler`), one holding the lock and one standing by."""
 
     def __init__(self, n: int, queues=("pushes", "bulk", "maintenance"), env: dict | None = None,
                  scheduler: bool = True):
@@ -58,27 +59,42 @@ class WorkerPool:
         self.env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,
                     "RQ_LOG_LEVEL": "ERROR", "LOG_LEVEL": "ERROR", **(env or {})}
         self.processes: list[subprocess.Popen] = []
+        self.schedulers: list[subprocess.Popen] = []
 
     def start(self) -> WorkerPool:
-        for i in range(self.n):
-            self.processes.append(self._spawn(with_scheduler=self.scheduler and i == 0))
+        for _ in range(self.n):
+            self.processes.append(self._spawn())
+        if self.scheduler:
+            self.schedulers = [self._spawn_scheduler() for _ in range(2)]
         return self
 
-    def _spawn(self, with_scheduler: bool) -> subprocess.Popen:
-        args = [sys.executable, "manage.py", "rqworker", "-v", "0", *self.queues]
-        if with_scheduler:
-            args.append("--with-scheduler")
-        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+    def _spawn(self) -> subprocess.Popen:
+        return self._popen("rqworker", "-v", "0", *self.queues)
+
+    def _spawn_scheduler(self) -> subprocess.Popen:
+        return self._popen("integrations_scheduler", *self.queues)
+
+    def _popen(self, *args) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
     def kill(self, index: int) -> None:
         """SIGKILL one worker mid-job (no cleanup at all), and start a replacement."""
         process = self.processes[index]
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-        self.processes[index] = self._spawn(with_scheduler=index == 0 and self.scheduler)
+        self.processes[index] = self._spawn()
+
+    def kill_scheduler(self, index: int = 0) -> None:
+        """SIGKILL one scheduler process (the standby takes over), and start a new standby."""
+        process = self.schedulers[index]
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        self.schedulers[index] = self._spawn_scheduler()
 
     def stop(self) -> None:
+        self.processes += self.schedulers
+        self.schedulers = []
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

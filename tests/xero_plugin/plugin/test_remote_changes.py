@@ -49,3 +49,33 @@ def test_reconciliation_flags_an_invoice_edited_in_xero(xero, xero_conn, supplie
     assert [s.invoice_id for s in flagged] == [edited.pk]
     assert "changed in Xero" in InvoiceSync.objects.get(invoice=edited).drift_detail
     assert InvoiceSync.objects.get(invoice=untouched).drift_detail == ""
+
+
+def test_a_webhook_applies_to_every_connection_of_the_organisation_and_a_failed_read_back_is_retried(
+        xero, xero_conn, supplier, product, worker, live_server):
+    from tests.factories import SupplierFactory
+    from tests.xero_plugin.connecting import xero_connection
+
+    other = SupplierFactory()  # a second supplier whose books are in the same Xero organisation
+    xero_connection(xero, other)
+    ours = make_invoice(supplier, lines=[line(product)], number="INV-SHARED-1")
+    theirs = make_invoice(other, lines=[line(ProductFactory(supplier=other, sales_account_code="200",
+                                                            tax_type="OUTPUT2"))], number="INV-SHARED-2")
+    worker.run()
+    xero.control.set_webhook(f"{live_server.url}/xero/webhooks/")
+    xero.control.intent_to_receive()
+
+    xero.control.mark_invoice(TENANT_NZ, ours.number, status="PAID")
+    xero.control.mark_invoice(TENANT_NZ, theirs.number, status="PAID")
+    xero.control.inject_fault("503", path="/Invoices", method="GET")  # the read-back fails once
+    xero.control.webhook_deliveries(flush=True)
+    worker.run()
+    assert RemoteEvent.objects.filter(processed_at__isnull=True).count() == 1  # the failed one kept, not dropped
+
+    worker.run_scheduled(within=60)  # RQ's Retry runs the job again
+
+    for invoice in (ours, theirs):
+        invoice.refresh_from_db()
+        assert invoice.status == InvoiceStatus.PAID
+        assert InvoiceSync.objects.get(invoice=invoice).state == SyncState.LOCKED
+    assert set(RemoteEvent.objects.values_list("outcome", flat=True)) == {"paid"}
