@@ -292,7 +292,8 @@ def _record_success_locked(sync_id: int, result: PushResult, version: int, snaps
     facts = {} if (sync.synced_version or 0) > version else {k: fields[k] for k in _REMOTE_FACTS if k in fields}
     locked_meanwhile = sync.remote_locked or sync.state == SyncState.LOCKED
     if locked_meanwhile:  # the remote's news (paid there) is newer than this push's answer
-        facts.pop("remote_status", None), facts.pop("remote_locked", None)
+        for name in ("remote_status", "remote_locked"):
+            facts.pop(name, None)
     for name, value in facts.items():
         setattr(sync, name, value)
     if result.remote_id and not sync.remote_id:
@@ -420,13 +421,23 @@ def _record_interrupted(sync: InvoiceSync, after: float) -> None:
                                    started_at=sync.syncing_since, **outcome)
 
 
-def _still_stuck(sync: InvoiceSync, threshold, queued_threshold) -> bool:
+def queued_too_long(sync: InvoiceSync, threshold) -> bool:
+    """Whether a `queued` sync was queued at or before `threshold`: long enough that its job may be gone."""
+    return (sync.queued_at or sync.updated_at) <= threshold
+
+
+def queued_threshold(now, after: float | None = None):
+    """The time before which a `queued` sync has waited too long (`INTEGRATIONS_QUEUED_STALE_SECONDS`)."""
+    return now - timedelta(seconds=settings.INTEGRATIONS_QUEUED_STALE_SECONDS if after is None else after)
+
+
+def _still_stuck(sync: InvoiceSync, threshold, stale) -> bool:
     if sync.state == SyncState.SYNCING:
         return sync.syncing_since is not None and sync.syncing_since <= threshold
     if sync.state == SyncState.RETRYING:
         return sync.next_retry_at is not None and sync.next_retry_at <= threshold
     if sync.state == SyncState.QUEUED:
-        return (sync.queued_at or sync.updated_at) <= queued_threshold
+        return queued_too_long(sync, stale)
     return False
 
 
@@ -436,16 +447,15 @@ def sync_sweep(*, stuck_after: float | None = None, queued_after: float | None =
     lost), or `queued` for a while with no job left in RQ (Redis lost its data, a job was dropped).
     Each is queued again; the claim keeps it to one push in flight. :return: how many were queued."""
     after = settings.INTEGRATIONS_STUCK_AFTER_SECONDS if stuck_after is None else stuck_after
-    queued_after = settings.INTEGRATIONS_QUEUED_STALE_SECONDS if queued_after is None else queued_after
     now = clock.now()
     threshold = now - timedelta(seconds=after)
-    queued_threshold = now - timedelta(seconds=queued_after)
+    stale = queued_threshold(now, queued_after)
     stuck = list(InvoiceSync.objects.filter(
         Q(state=SyncState.SYNCING, syncing_since__lte=threshold)
         | Q(state=SyncState.RETRYING, next_retry_at__lte=threshold)
     ).values_list("pk", flat=True))
     waiting = list(InvoiceSync.objects.filter(
-        Q(queued_at__lte=queued_threshold) | Q(queued_at__isnull=True, updated_at__lte=queued_threshold),
+        Q(queued_at__lte=stale) | Q(queued_at__isnull=True, updated_at__lte=stale),
         state=SyncState.QUEUED,
     ).values_list("pk", flat=True))
     if waiting:
@@ -456,7 +466,7 @@ def sync_sweep(*, stuck_after: float | None = None, queued_after: float | None =
         with transaction.atomic():
             sync = (InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection", "invoice")
                     .get(pk=sync_id))
-            if not _still_stuck(sync, threshold, queued_threshold):
+            if not _still_stuck(sync, threshold, stale):
                 continue  # pushed, retried or queued again meanwhile
             if sync.state == SyncState.SYNCING:
                 _record_interrupted(sync, after)

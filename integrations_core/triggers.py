@@ -11,9 +11,6 @@ A trigger is recorded, then for each of the supplier's connections:
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -90,7 +87,7 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
     second job from pushing twice.
     :return: True if a new push job was queued.
     """
-    from .sync import coalesce_delay, enqueue_push  # the engine owns the queue details
+    from .sync import coalesce_delay, enqueue_push, queued_threshold, queued_too_long  # the engine owns the queue
 
     sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection", "invoice").get(pk=sync_id)
     now = clock.now()
@@ -106,11 +103,10 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
 
         record_locked(sync, kind)
         return False
-    stale = now - timedelta(seconds=settings.INTEGRATIONS_QUEUED_STALE_SECONDS)
     if sync.state == SyncState.SYNCING:
         sync.repush = True
         fields.append("repush")
-    elif new or sync.state != SyncState.QUEUED or (sync.queued_at or sync.updated_at) <= stale:
+    elif new or sync.state != SyncState.QUEUED or queued_too_long(sync, queued_threshold(now)):
         sync.state = SyncState.QUEUED
         sync.queued_at = now
         sync.next_retry_at = None
