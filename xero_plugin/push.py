@@ -1,8 +1,10 @@
 """Pushing invoices to Xero: one (the engine's push) or up to 50 in a call (the manual re-sync).
 
-Exactly once: invoices are sent with POST /Invoices, which Xero upserts by ACCREC InvoiceNumber, with
-an Idempotency-Key per (connection, invoice, version). A retry after a timeout that Xero had already
-committed therefore updates the same invoice (or replays the first answer) and never makes a second.
+Exactly once: invoices are sent with POST /Invoices, which Xero upserts by InvoiceID (sent once we know
+it, so a renumbered invoice updates its Xero invoice) or else by ACCREC InvoiceNumber, with an
+Idempotency-Key per (connection, invoice, version). A retry after a timeout that Xero had already
+committed therefore updates the same invoice (or replays the first answer) and never makes a second;
+a cancel whose invoice's id we never learned finds it by number.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .mapping import idempotency_key, to_xero
 
 BATCH = 50
 LOCKED_STATUSES = {"PAID"}
+GONE_STATUSES = {"VOIDED", "DELETED"}
 
 
 def _status(value) -> str:
@@ -88,9 +91,11 @@ def push_one(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> Pus
 
 
 def _find_by_number(client, connection, number: str) -> XeroInvoice | None:
-    """The organisation's ACCREC invoice with this number (one call), or None."""
+    """The organisation's ACCREC invoice with this number (one call), a live one first, or None."""
     data, _, _ = _call(client, connection, "get_invoices", invoice_numbers=[number])
-    return next((i for i in (data.invoices or []) if _status(i.type) == "ACCREC"), None)
+    found = [i for i in (data.invoices or []) if _status(i.type) == "ACCREC"
+             and (i.invoice_number or "").casefold() == number.casefold()]
+    return min(found, key=lambda i: _status(i.status) in GONE_STATUSES, default=None)
 
 
 def _void(client, connection, invoice, sync) -> PushResult:
@@ -101,7 +106,7 @@ def _void(client, connection, invoice, sync) -> PushResult:
         if found is None:
             return PushResult(remote_id="", remote_status="VOIDED", action="unchanged")
         remote_id = str(found.invoice_id)
-        if _status(found.status) in ("VOIDED", "DELETED"):
+        if _status(found.status) in GONE_STATUSES:
             return PushResult(remote_id=remote_id, remote_status=_status(found.status), action="unchanged")
     data, status, headers = _call(client, connection, "update_invoice", remote_id,
                                   Invoices(invoices=[XeroInvoice(invoice_id=remote_id, status="VOIDED")]),
@@ -160,11 +165,12 @@ def _upsert_within_budget(client, connection, invoices, remote_ids, max_wait: fl
 
 
 def push_many(connection: Connection, invoices: list[Invoice],
-              syncs: list[InvoiceSync] | None = None) -> list[PushResult | ClassifiedError]:
+              syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
     """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice.
-    `syncs` (one per invoice, on this connection) give the Xero ids already known."""
+    `syncs` (one per invoice, on this connection) give the InvoiceIDs known: those invoices are sent with
+    theirs, so a renumbered one updates its Xero invoice."""
     client = client_for(connection)
-    known = [s.remote_id for s in syncs] if syncs else [""] * len(invoices)
+    known = [sync.remote_id for sync in syncs]
     outcomes: list[PushResult | ClassifiedError | None] = [None] * len(invoices)
     pending = []
     for index, invoice in enumerate(invoices):

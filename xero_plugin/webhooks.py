@@ -68,6 +68,8 @@ def receive(request):
 
 # A read-back that failed (Xero down, a 5xx, a timeout) is tried again after these waits, then by events_retry.
 READ_BACK_RETRIES = (10, 30, 60, 300, 900)
+RETRY_BATCH = 50  # events per job queued again: one organisation's read-back stays one call
+RETRY_AT_MOST = 5000
 
 
 def _enqueue(event_ids: list[int]) -> None:
@@ -102,49 +104,71 @@ def record_events(events: list[dict]) -> list[int]:
 
 def process_events(event_ids: list[int]) -> int:
     """The job: read the events' invoices back from Xero (one call per organisation) and apply what
-    changed there to every connected connection of that organisation. Events whose read-back failed stay
-    unprocessed and the job raises, so RQ tries them again; the other organisations' are applied.
-    Returns how many events were processed."""
-    from integrations_core.remote import remote_invoice_apply
-
+    changed there to every connected connection of that organisation. An organisation whose read-back
+    failed (Xero down, a 5xx, a timeout) keeps its events unprocessed and the job raises once the others
+    are applied, so RQ tries them again. Returns how many events were processed."""
     events = list(RemoteEvent.objects.filter(pk__in=event_ids, processed_at__isnull=True))
     by_tenant: dict[str, list[RemoteEvent]] = {}
     for event in events:
         by_tenant.setdefault(event.tenant_id, []).append(event)
-    processed, failed = 0, []
+    processed, failed = 0, 0
     for tenant_id, tenant_events in by_tenant.items():
-        connections = list(Connection.objects.filter(provider=PROVIDER, tenant_id=tenant_id,
-                                                     state=ConnectionState.CONNECTED).order_by("pk"))
-        outcomes: dict[str, str] = {}
-        if connections:
-            ids = sorted({e.resource_id for e in tenant_events})
-            try:
-                remotes = registry.hook().fetch_invoices(connection=connections[0], remote_ids=ids,
-                                                         modified_since=None) or []
-            except Exception:  # Xero unreachable for this organisation: kept for the retry
-                log.warning("reading back %d invoice events of tenant %s failed", len(ids), tenant_id, exc_info=True)
-                failed += tenant_events
-                continue
-            for remote in remotes:
-                results = [remote_invoice_apply(connection=c, remote=remote) for c in connections]
-                outcomes[remote.remote_id] = next((r for r in results if r != "unknown invoice"), results[0])
-        for event in tenant_events:
-            event.outcome = outcomes.get(event.resource_id, "no connected organisation" if not connections
-                                         else "not found in Xero")
-            event.processed_at = timezone.now()
-            event.save(update_fields=["outcome", "processed_at"])
-            processed += 1
+        try:
+            _process_tenant(tenant_id, tenant_events)
+        except Exception:
+            log.warning("applying %d invoice events of tenant %s failed", len(tenant_events), tenant_id,
+                        exc_info=True)
+            failed += len(tenant_events)
+        else:
+            processed += len(tenant_events)
     if failed:
-        raise ReadBackFailed(f"{len(failed)} webhook events could not be read back from Xero; they will be retried.")
+        raise ReadBackFailed(f"{failed} webhook events could not be read back from Xero and applied; "
+                             "they will be retried.")
     return processed
 
 
-def events_retry(*, older_than_seconds: float = 1800) -> int:
+def _process_tenant(tenant_id: str, events: list[RemoteEvent]) -> None:
+    """One organisation's events: one read-back, applied to each of its connections, then marked processed.
+    Raises (nothing marked) when the read-back fails; applying again is harmless."""
+    from integrations_core.remote import remote_invoice_apply
+
+    connections = list(Connection.objects.filter(provider=PROVIDER, tenant_id=tenant_id,
+                                                 state=ConnectionState.CONNECTED).order_by("pk"))
+    outcomes: dict[str, str] = {}
+    if connections:
+        ids = sorted({e.resource_id for e in events})
+        remotes = registry.hook().fetch_invoices(connection=connections[0], remote_ids=ids, modified_since=None) or []
+        for remote in remotes:
+            results = [remote_invoice_apply(connection=c, remote=remote) for c in connections]
+            outcomes[remote.remote_id] = next((r for r in results if r != "unknown invoice"), results[0])
+    missing = "not found in Xero" if connections else "no connected organisation"
+    now = timezone.now()
+    for event in events:
+        event.outcome, event.processed_at = outcomes.get(event.resource_id, missing), now
+    RemoteEvent.objects.bulk_update(events, ["outcome", "processed_at"])
+
+
+def events_retry(older_than_seconds: float = 300) -> int:
     """Queue again the invoice events left unprocessed longer than the bound (their job's retries ran out,
-    or the job was lost with Redis). The periodic job. :return: how many were queued."""
+    or the job was lost with Redis), except those a waiting job (queued, running or due to retry) will
+    process anyway. The periodic job. :return: how many were queued."""
     cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    ids = list(RemoteEvent.objects.filter(provider=PROVIDER, processed_at__isnull=True, received_at__lte=cutoff)
-               .values_list("pk", flat=True)[:1000])
-    if ids:
-        _enqueue(ids)
+    waiting = _events_of_waiting_jobs()
+    ids = [pk for pk in RemoteEvent.objects.filter(provider=PROVIDER, processed_at__isnull=True,
+                                                   received_at__lte=cutoff)
+           .order_by("received_at").values_list("pk", flat=True)[:RETRY_AT_MOST] if pk not in waiting]
+    for start in range(0, len(ids), RETRY_BATCH):
+        _enqueue(ids[start:start + RETRY_BATCH])
     return len(ids)
+
+
+def _events_of_waiting_jobs() -> set[int]:
+    from rq.job import Job
+
+    job_ids = queue.waiting_job_ids(queue.MAINTENANCE)
+    if not job_ids:
+        return set()
+    q = queue.get_queue(queue.MAINTENANCE)
+    jobs = Job.fetch_many(sorted(job_ids), connection=q.connection, serializer=q.serializer)
+    name = f"{process_events.__module__}.{process_events.__name__}"
+    return {pk for job in jobs if job is not None and job.func_name == name for pk in job.args[0]}

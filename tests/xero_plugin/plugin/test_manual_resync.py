@@ -61,6 +61,24 @@ def test_manual_resync_skips_locked_and_reports_each_invoice(xero, xero_conn, su
     assert "account code '260' is archived" in outcomes[bad.number].message
 
 
+def test_manual_resync_of_a_renumbered_invoice_updates_the_same_xero_invoice(xero, xero_conn, supplier, product,
+                                                                            worker):
+    from integrations_core.invoices import invoice_update
+
+    invoice = make_invoice(supplier, lines=[line(product)], number="INV-RS-OLD")
+    worker.run()
+    [first] = xero.control.invoices(TENANT_NZ)
+    invoice_update(invoice=invoice, number="INV-RS-NEW")  # its own push stays queued: the re-sync sends it
+
+    [outcome] = manual_resync(connection=xero_conn, invoices=select_invoices(connection=xero_conn,
+                                                                             numbers=["INV-RS-NEW"]))
+
+    assert outcome.result == "updated"
+    assert [(i["InvoiceID"], i["InvoiceNumber"]) for i in xero.control.invoices(TENANT_NZ)] == [
+        (first["InvoiceID"], "INV-RS-NEW")]
+    assert xero.control.duplicate_invoice_numbers(TENANT_NZ) == {}
+
+
 def test_xero_resync_command_dry_run_and_bad_input(xero, xero_conn, supplier, product, capsys):
     invoice = make_invoice(supplier, lines=[line(product)])
     call_command("xero_resync", str(supplier.pk), invoice.number, "--dry-run")
