@@ -92,6 +92,34 @@ class WorkerPool:
         process.wait()
         self.schedulers[index] = self._spawn_scheduler()
 
+    def scheduler_holder(self, queue_name: str = "pushes") -> int | None:
+        """The index (in `schedulers`) of the scheduler process holding `queue_name`'s lock, if one does."""
+        from rq.scheduler import RQScheduler
+
+        from .. import queue
+
+        redis = queue.redis()
+        name = redis.get(RQScheduler.get_locking_key(queue_name))
+        if not name:
+            return None
+        pid = redis.hget(f"rq:scheduler:{name.decode()}", "pid")
+        pids = [p.pid for p in self.schedulers]
+        return pids.index(int(pid)) if pid and int(pid) in pids else None
+
+    def revive(self) -> int:
+        """Start again every worker or scheduler process that exited (as a process supervisor would).
+        :return: how many were started."""
+        started = 0
+        for i, process in enumerate(self.processes):
+            if process.poll() is not None:
+                self.processes[i] = self._spawn()
+                started += 1
+        for i, process in enumerate(self.schedulers):
+            if process.poll() is not None:
+                self.schedulers[i] = self._spawn_scheduler()
+                started += 1
+        return started
+
     def stop(self) -> None:
         self.processes += self.schedulers
         self.schedulers = []
@@ -130,3 +158,21 @@ def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return predicate()
+
+
+def terminate_backends() -> int:
+    """Terminate every other PostgreSQL backend on the run's database (the workers' connections, wherever
+    they are: idle, mid-statement, mid-transaction), as a failover or restart would. :return: how many."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return sum(1 for (done,) in cursor.fetchall() if done)
+
+
+def scheduled_jobs(name: str = "pushes") -> int:
+    """How many jobs of queue `name` are scheduled for later (delayed pushes, retries)."""
+    from rq.registry import ScheduledJobRegistry
+
+    from .. import queue
+
+    return ScheduledJobRegistry(queue=queue.get_queue(name)).count

@@ -1,5 +1,6 @@
-"""`python manage.py chaos_sync [--invoices N]` (`make chaos`): the fault-injection run, printed as JSON;
-exit 1 if anything was lost or duplicated."""
+"""`python manage.py chaos_sync [--invoices N] [--workers N] [--scenario NAME ...] [--outage-seconds S]`
+(`make chaos`): the fault-injection run, printed as JSON with figures per scenario; exit 1 if anything was
+lost, duplicated, left stale or left in flight."""
 
 import json
 import sys
@@ -10,25 +11,43 @@ from integrations_core.bench import environment
 
 
 class Command(BaseCommand):
-    help = "Invoices over 4 workers with 20% faults, a SIGKILLed worker and a mid-run token expiry; JSON out."
+    help = ("Invoices over worker processes against the local Xero through fault scenarios (Xero faults, a "
+            "SIGKILLed worker, token expiry, Redis flushed, PostgreSQL backends terminated, updates racing the "
+            "claim, payments in Xero mid-push, cancels and renumbers after lost answers, the scheduler killed, "
+            "Xero down); JSON out.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--invoices", type=int, default=10000)
+        from integrations_core.bench.chaos import SCENARIOS
+
+        parser.add_argument("--invoices", type=int, default=400, help="in all, split over the scenarios run")
         parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--scenario", action="append", default=None, metavar="NAME",
+                            help=f"run only these (repeat or comma-separate): {', '.join(SCENARIOS)}; default all")
+        parser.add_argument("--outage-seconds", type=float, default=120,
+                            help="how long the local Xero is down in xero_down (half 503, half refused)")
 
     def handle(self, *args, **options):
         from integrations_core.bench import chaos, sections
 
-        if options["invoices"] < 10 or options["workers"] < 2:
-            raise CommandError("--invoices must be at least 10 and --workers at least 2.")
+        names = [n.strip() for arg in (options["scenario"] or ["all"]) for n in arg.split(",") if n.strip()]
+        names = list(chaos.SCENARIOS) if names in (["all"], []) else names
+        unknown = [n for n in names if n not in chaos.SCENARIOS]
+        if unknown:
+            raise CommandError(f"Unknown scenario {', '.join(unknown)}: choose from {', '.join(chaos.SCENARIOS)}.")
+        names = [n for n in chaos.SCENARIOS if n in names]  # in the run's order, once each
+        needed = sum(chaos.SCENARIOS[n].minimum for n in names) if len(names) > 1 else chaos.SCENARIOS[names[0]].minimum
+        if options["invoices"] < needed or options["workers"] < 2:
+            raise CommandError(f"--invoices must be at least {needed} for these scenarios and --workers at least 2.")
+        if options["outage_seconds"] < 2:
+            raise CommandError("--outage-seconds must be at least 2.")
         try:
             environment.flush_queues()
         except Exception as exc:
             raise CommandError(str(exc)) from None
         with environment.bench_database():
-            box, world = sections._world()
-            figures = chaos.run(sandbox=box, world=world, tenant_id=sections._tenant(), invoices=options["invoices"],
-                                workers=options["workers"])
+            box = sections.sandbox()
+            figures = chaos.run(sandbox=box, tenant_id=sections._tenant(), invoices=options["invoices"],
+                                workers=options["workers"], scenarios=names, outage_s=options["outage_seconds"])
         self.stdout.write(json.dumps(figures, indent=2))
-        if figures["duplicates"] or figures["lost_triggers"]:
+        if chaos.failing(figures):
             sys.exit(1)
