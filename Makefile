@@ -43,7 +43,7 @@ bench: install services
 	@$(IN_SLOT) $(PY) manage.py bench_sync $(BENCH_ARGS)
 
 chaos: install services
-	@$(IN_SLOT) $(PY) manage.py chaos_sync
+	@$(IN_SLOT) $(PY) manage.py chaos_sync $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .run

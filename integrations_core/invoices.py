@@ -201,6 +201,8 @@ def invoice_update(*, invoice: Invoice, lines: list[LineInput] | None = None, **
             supplier_id=invoice.supplier_id, number=header["number"]
         ).exists():
             raise InvalidInput("Another invoice has this number.", field_errors={"number": ["Already in use."]})
+        if header["number"] != invoice.number and invoice.number not in invoice.previous_numbers:
+            invoice.previous_numbers = [*invoice.previous_numbers, invoice.number]
         for key, value in header.items():
             setattr(invoice, key, value)
         if lines is not None:

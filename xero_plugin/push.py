@@ -4,7 +4,7 @@ Exactly once: invoices are sent with POST /Invoices, which Xero upserts by Invoi
 it, so a renumbered invoice updates its Xero invoice) or else by ACCREC InvoiceNumber, with an
 Idempotency-Key per (connection, invoice, version). A retry after a timeout that Xero had already
 committed therefore updates the same invoice (or replays the first answer) and never makes a second;
-a cancel whose invoice's id we never learned finds it by number.
+a cancel or a renumber whose invoice's id we never learned finds it by its numbers (`previous_numbers`).
 """
 
 from __future__ import annotations
@@ -84,25 +84,56 @@ def push_one(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> Pus
     if invoice.status == InvoiceStatus.VOID:
         return _void(client, connection, invoice, sync)
     preflight.check(connection, invoice, client)
-    [outcome] = _upsert(client, connection, [invoice], [sync.remote_id])
+    remote_id = sync.remote_id or _id_under_earlier_number(client, connection, invoice)
+    [outcome] = _upsert(client, connection, [invoice], [remote_id])
     if isinstance(outcome, ClassifiedError):
         raise PushError(outcome)
     return outcome
 
 
-def _find_by_number(client, connection, number: str) -> XeroInvoice | None:
-    """The organisation's ACCREC invoice with this number (one call), a live one first, or None."""
-    data, _, _ = _call(client, connection, "get_invoices", invoice_numbers=[number])
+def _find_by_number(client, connection, numbers: list[str]) -> XeroInvoice | None:
+    """The organisation's ACCREC invoice under one of these numbers (one call), or None. A live one comes
+    first, then the number latest in the list."""
+    data, _, _ = _call(client, connection, "get_invoices", invoice_numbers=numbers)
+    rank = {number.casefold(): index for index, number in enumerate(numbers)}
     found = [i for i in (data.invoices or []) if _status(i.type) == "ACCREC"
-             and (i.invoice_number or "").casefold() == number.casefold()]
-    return min(found, key=lambda i: _status(i.status) in GONE_STATUSES, default=None)
+             and (i.invoice_number or "").casefold() in rank]
+    return min(found, key=lambda i: (_status(i.status) in GONE_STATUSES, -rank[i.invoice_number.casefold()]),
+               default=None)
+
+
+def _earlier_numbers(invoice: Invoice) -> list[str]:
+    """The numbers a renumbered invoice had before, less those another of the supplier's invoices has now."""
+    earlier = [n for n in invoice.previous_numbers if n.casefold() != invoice.number.casefold()]
+    if not earlier:
+        return []
+    taken = {n.casefold() for n in Invoice.objects.filter(supplier_id=invoice.supplier_id, number__in=earlier)
+             .exclude(pk=invoice.pk).values_list("number", flat=True)}
+    return [n for n in earlier if n.casefold() not in taken]
+
+
+def _find_own(client, connection, invoice: Invoice, numbers: list[str]) -> XeroInvoice | None:
+    """As `_find_by_number`, but never a Xero invoice that another of our syncs holds."""
+    found = _find_by_number(client, connection, numbers) if numbers else None
+    if found is not None and InvoiceSync.objects.filter(connection=connection, remote_id=str(found.invoice_id)) \
+            .exclude(invoice=invoice).exists():
+        return None
+    return found
+
+
+def _id_under_earlier_number(client, connection, invoice: Invoice) -> str:
+    """The Xero id of a renumbered invoice that Xero may hold under a number it had before (a push whose
+    answer was lost, then the renumber), so that the push updates it instead of making a second invoice.
+    One call, made only for a renumbered invoice whose Xero id we do not know."""
+    found = _find_own(client, connection, invoice, _earlier_numbers(invoice))
+    return "" if found is None or _status(found.status) in GONE_STATUSES else str(found.invoice_id)
 
 
 def _void(client, connection, invoice, sync) -> PushResult:
     remote_id = sync.remote_id
     if not remote_id:
         # Never told its id (the first push's answer was lost, say): Xero may hold it all the same.
-        found = _find_by_number(client, connection, invoice.number)
+        found = _find_own(client, connection, invoice, [*_earlier_numbers(invoice), invoice.number])
         if found is None:
             return PushResult(remote_id="", remote_status="VOIDED", action="unchanged")
         remote_id = str(found.invoice_id)
@@ -176,8 +207,12 @@ def push_many(connection: Connection, invoices: list[Invoice],
     for index, invoice in enumerate(invoices):
         try:
             preflight.check(connection, invoice, client)
+            known[index] = known[index] or _id_under_earlier_number(client, connection, invoice)
         except PushError as refused:
             outcomes[index] = refused.classified
+            continue
+        except Exception as exc:
+            outcomes[index] = classify_exception(exc)
             continue
         pending.append(index)
     for start in range(0, len(pending), BATCH):

@@ -25,6 +25,9 @@ class Invoice(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     external_id = models.CharField("storefront id", max_length=64, blank=True, null=True)
     number = models.CharField(max_length=64)
+    # The numbers it had before, oldest first: an accounting system sent one of them may hold it under it
+    # without our knowing its id there (a push whose answer was lost).
+    previous_numbers = models.JSONField(default=list, blank=True, editable=False)
     order_reference = models.CharField(max_length=128, blank=True)
     issue_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)

@@ -65,3 +65,41 @@ def test_a_cancel_of_an_invoice_xero_never_got_makes_nothing(xero, xero_conn, su
 
     assert xero.control.invoices(TENANT_NZ, invoice_number="INV-NEVER-1") == []
     assert InvoiceSync.objects.get(invoice=invoice).state == SyncState.SYNCED
+
+
+def test_a_renumber_after_the_first_answer_was_lost_updates_the_invoice_xero_made(xero, xero_conn, supplier, product,
+                                                                                 worker, settings):
+    settings.INTEGRATIONS_RETRY_BASE_SECONDS = 60
+    xero.control.inject_fault("drop_after_commit", path="/Invoices", method="POST")
+    invoice = make_invoice(supplier, lines=[line(product)], number="INV-LOST-2")
+    worker.run()
+    [made] = xero.control.invoices(TENANT_NZ, invoice_number="INV-LOST-2")
+    assert InvoiceSync.objects.get(invoice=invoice).remote_id == ""
+
+    invoice, _ = invoice_update(invoice=invoice, number="INV-RENAMED-2")
+    worker.run()
+
+    assert xero.control.invoices(TENANT_NZ, invoice_number="INV-LOST-2") == []
+    [remote] = xero.control.invoices(TENANT_NZ, invoice_number="INV-RENAMED-2")
+    assert remote["InvoiceID"] == made["InvoiceID"]
+    sync = InvoiceSync.objects.get(invoice=invoice)
+    assert (sync.state, sync.synced_version, sync.remote_id) == (SyncState.SYNCED, 2, made["InvoiceID"])
+
+
+def test_a_renumber_then_cancel_after_a_lost_answer_voids_the_invoice_xero_made(xero, xero_conn, supplier, product,
+                                                                               worker, settings):
+    settings.INTEGRATIONS_RETRY_BASE_SECONDS = 60
+    xero.control.inject_fault("drop_after_commit", path="/Invoices", method="POST")
+    invoice = make_invoice(supplier, lines=[line(product)], number="INV-LOST-3")
+    worker.run()
+    [made] = xero.control.invoices(TENANT_NZ, invoice_number="INV-LOST-3")
+    xero.control.inject_fault("500", path="/Invoices", method="POST")
+    invoice, _ = invoice_update(invoice=invoice, number="INV-RENAMED-3")
+    worker.run()  # this push fails: Xero still has it under its first number
+
+    invoice_cancel(invoice=invoice)
+    worker.run()
+
+    [remote] = xero.control.invoices(TENANT_NZ, invoice_number="INV-LOST-3")
+    assert (remote["InvoiceID"], remote["Status"]) == (made["InvoiceID"], "VOIDED")
+    assert xero.control.invoices(TENANT_NZ, invoice_number="INV-RENAMED-3") == []
