@@ -84,6 +84,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers take turns instead of failing: BEGIN IMMEDIATE takes the write lock up front (a deferred
+    # transaction that read first cannot wait for it: "database is locked" at once), and waits up to 20 s.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -120,6 +124,11 @@ CACHES = {
 }
 
 # --- The storefront API -----------------------------------------------------------------------
+# Request limits. A body over DATA_UPLOAD_MAX_MEMORY_SIZE bytes (Django's default, 2.5 MiB: an invoice with a
+# few thousand lines fits) is answered 413, on the API and on the Xero webhook; JSON nested deeper than
+# API_JSON_MAX_DEPTH arrays/objects (an invoice is 3 deep) is answered 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+API_JSON_MAX_DEPTH = int(env("API_JSON_MAX_DEPTH", "32"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "integrations_core.api.authentication.ApiKeyAuthentication",
@@ -130,7 +139,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "integrations_core.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, with the size and nesting limits above (413 / 400 in the error shape).
+    "DEFAULT_PARSER_CLASSES": ["integrations_core.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         # Actions (re-sync, resolve, connect) per API key or user; reads are not limited here.
         "actions": env("API_ACTIONS_RATE", "60/min"),

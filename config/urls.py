@@ -1,7 +1,8 @@
-"""URL routes: the admin, the queue dashboard, the API and its schema, health, and each package's own routes."""
+"""URL routes: a landing page, the admin, the queue dashboard, the API and its schema, health, and each package's own routes."""
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from integrations_core import connect_views
@@ -10,6 +11,7 @@ from integrations_core.http_errors import json_or_html_404, json_or_html_500
 from xero_plugin import webhooks
 
 urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("integrations_core.api.urls")),

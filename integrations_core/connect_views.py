@@ -2,26 +2,31 @@
 organisation choice, then back to where the person came from with the outcome.
 
 A connection starts either from the admin (staff, ?supplier=ID) or from a link the storefront got from
-the API (a signed ticket naming the supplier, provider and return URL, valid for 30 minutes). The OAuth
+the API (a signed ticket for a `ConnectLink` naming the supplier, provider and return URL, valid once for
+30 minutes). The OAuth
 `state` and PKCE verifier live in this browser's session, so a callback that did not start here is refused.
 """
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from . import registry
-from .connections import connection_choose_tenant, connection_finish, connection_start
+from .connections import connection_abandon, connection_choose_tenant, connection_finish, connection_start
 from .errors import ServiceError
 from .hookspecs import RemoteTenant
-from .models import Connection, Supplier
+from .models import Connection, ConnectLink, Supplier
 
 SESSION_KEY = "integrations_connect"
 TICKET_SALT = "integrations.connect"
@@ -29,8 +34,18 @@ TICKET_MAX_AGE = 30 * 60
 
 
 def connect_ticket(*, supplier: Supplier, provider: str, return_url: str = "") -> str:
-    """A signed, short-lived token that lets a browser start connecting `provider` for `supplier`."""
-    return signing.dumps({"s": supplier.pk, "p": provider, "r": return_url}, salt=TICKET_SALT, compress=True)
+    """A signed token, valid once for 30 minutes, that lets a browser start connecting `provider` for
+    `supplier`. `return_url` must be allowed (`return_url_allowed`): the caller checks it first."""
+    ConnectLink.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
+    link = ConnectLink.objects.create(nonce=secrets.token_urlsafe(16), supplier=supplier, provider=provider,
+                                      return_url=return_url)
+    return signing.dumps({"n": link.nonce, "s": supplier.pk, "p": provider}, salt=TICKET_SALT, compress=True)
+
+
+def return_url_allowed(url: str, request_host: str) -> bool:
+    """Whether the browser may be sent back to `url`: this app's own host or one in INTEGRATIONS_RETURN_HOSTS."""
+    hosts = {request_host, *getattr(settings, "INTEGRATIONS_RETURN_HOSTS", [])}
+    return bool(url) and url_has_allowed_host_and_scheme(url, allowed_hosts=hosts, require_https=False)
 
 
 def redirect_uri(request, provider: str) -> str:
@@ -40,14 +55,9 @@ def redirect_uri(request, provider: str) -> str:
     return configured or request.build_absolute_uri(reverse("connect-callback"))
 
 
-def _allowed_return(request, url: str) -> bool:
-    hosts = {request.get_host(), *getattr(settings, "INTEGRATIONS_RETURN_HOSTS", [])}
-    return bool(url) and url_has_allowed_host_and_scheme(url, allowed_hosts=hosts, require_https=False)
-
-
 def _done_url(request, pending: dict, outcome: str) -> str:
     url = pending.get("return_url") or ""
-    if not _allowed_return(request, url):
+    if not return_url_allowed(url, request.get_host()):
         try:
             url = reverse("admin:integrations_core_connection_changelist")
         except NoReverseMatch:
@@ -75,13 +85,24 @@ def start(request, ticket: str):
         return HttpResponseBadRequest("This connect link has expired; start connecting again from Settings > Add-ons.")
     except signing.BadSignature:
         return HttpResponseBadRequest("This connect link is not valid.")
-    supplier = get_object_or_404(Supplier, pk=data["s"])
-    return _begin(request, supplier, data["p"], data.get("r", ""))
+    link = ConnectLink.objects.filter(nonce=data.get("n") or "", supplier_id=data.get("s"),
+                                      provider=data.get("p")).select_related("supplier").first()
+    if link is None:
+        return HttpResponseBadRequest("This connect link is not valid.")
+    # Once only: whoever else holds the link cannot attach another organisation to this supplier.
+    if not ConnectLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=timezone.now()):
+        return HttpResponseBadRequest("This connect link has already been used; start connecting again from "
+                                      "Settings > Add-ons.")
+    return _begin(request, link.supplier, link.provider, link.return_url)
 
 
 def staff_start(request, provider: str):
-    """Start from the admin: ?supplier=ID (and optional &return_url=...); staff only (see urls)."""
-    supplier = get_object_or_404(Supplier, pk=request.GET.get("supplier") or 0)
+    """Start from the admin: ?supplier=ID (and optional &return_url=...); staff allowed to add connections
+    only (see urls; the Support group may not)."""
+    if not request.user.has_perm("integrations_core.add_connection"):
+        return HttpResponseForbidden("You may view connections but not connect an account for a supplier.")
+    supplier = get_object_or_404(Supplier, pk=request.GET.get("supplier") if str(
+        request.GET.get("supplier", "")).isdigit() else 0)
     return _begin(request, supplier, provider, request.GET.get("return_url", ""))
 
 
@@ -93,12 +114,16 @@ def callback(request):
         return HttpResponseBadRequest("This sign-in did not start here (or has already finished). Connect again.")
     supplier = get_object_or_404(Supplier, pk=pending["supplier_id"])
     provider = pending["provider"]
+    if "connection_id" in pending:  # the chooser, reloaded: its code is spent, its choice still waits
+        tenants = [RemoteTenant(id=i, name=n) for i, n in pending["tenants"]]
+        return _tenant_page(request, provider, tenants)
     try:
         connection, tenants = connection_finish(supplier=supplier, provider=provider,
                                                 redirect_uri=redirect_uri(request, provider),
                                                 callback_params=request.GET.dict(), session=pending)
     except ServiceError as error:
         request.session.pop(SESSION_KEY, None)
+        connection_abandon(supplier=supplier, provider=provider)
         messages.error(request, error.message)
         return HttpResponseRedirect(_done_url(request, pending, error.code))
     if connection.is_connected:

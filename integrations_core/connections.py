@@ -15,9 +15,9 @@ from . import registry
 from .errors import InvalidInput, NotFound, ServiceError
 from .hookspecs import ConnectStart, RemoteTenant
 from .models import Connection, ConnectionState, Supplier
-from .sync import connection_expire
+from .sync import connection_expire, record_missed
 
-__all__ = ["connection_disconnect", "connection_expire", "connection_finish", "connection_start"]
+__all__ = ["connection_abandon", "connection_disconnect", "connection_expire", "connection_finish", "connection_start"]
 
 
 def _connection_for(supplier: Supplier, provider: str) -> Connection:
@@ -108,6 +108,15 @@ def _mark_connected(connection: Connection, tenant: RemoteTenant) -> None:
     connection.save()
 
 
+def connection_abandon(*, supplier: Supplier, provider: str) -> None:
+    """A connect that did not finish: a connection it left unconnected keeps no credentials."""
+    for connection in Connection.objects.filter(supplier=supplier, provider=provider).exclude(
+            state=ConnectionState.CONNECTED):
+        if connection.credentials:
+            connection.credentials = {}
+            connection.save(update_fields=["credentials", "updated_at"])
+
+
 def connection_disconnect(*, connection_id: int, supplier: Supplier | None = None) -> Connection:
     """Disconnect: the plugin revokes what it can at the provider; credentials are dropped here.
 
@@ -125,4 +134,5 @@ def connection_disconnect(*, connection_id: int, supplier: Supplier | None = Non
     connection.state = ConnectionState.DISCONNECTED
     connection.disconnected_at = timezone.now()
     connection.save()
+    record_missed(connection=connection)  # what was waiting to be pushed is its backlog when it is back
     return connection

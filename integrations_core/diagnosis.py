@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 from . import registry
+from .errors import ErrorCategory
 from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncState, Trigger
 
 
@@ -37,6 +38,10 @@ class ConnectionDiagnosis:
     @property
     def ok(self) -> bool:
         return all(f.ok for f in self.findings)
+
+
+_CLOSED_IN_REMOTE = {ErrorCategory.PERIOD_LOCKED.value, ErrorCategory.VOIDED_REMOTELY.value,
+                     ErrorCategory.DELETED_REMOTELY.value}
 
 
 def _resync_action(connection: Connection) -> str:
@@ -67,6 +72,9 @@ def _diagnose(invoice: Invoice, connection: Connection, sync: InvoiceSync | None
             "not_locked", False, f"The invoice is paid in {name} and locked: changes made after payment won't sync.",
             f"Manage changes to a paid invoice directly in {name}.",
         ))
+    elif sync is not None and sync.error_category in _CLOSED_IN_REMOTE:
+        # Not the invoice's lock: the organisation's books (a lock date), or a void / delete done in the remote.
+        findings.append(Finding("not_locked", False, sync.error_message, sync.error_fix))
     else:
         findings.append(Finding("not_locked", True, f"The invoice is not locked in {name}."))
 

@@ -14,7 +14,11 @@ from django.conf import settings
 
 class ErrorCategory(str, enum.Enum):
     AUTH_EXPIRED = "auth_expired"
+    NOT_CONNECTED = "not_connected"
     INVOICE_LOCKED = "invoice_locked"
+    PERIOD_LOCKED = "period_locked"
+    VOIDED_REMOTELY = "voided_remotely"
+    DELETED_REMOTELY = "deleted_remotely"
     INVALID_ACCOUNT_OR_TAX = "invalid_account_or_tax"
     MISSING_GL_ACCOUNT = "missing_gl_account"
     TRANSIENT = "transient"
@@ -32,7 +36,11 @@ class ErrorCategory(str, enum.Enum):
 # {platform} the ordering platform ("Ordermentum").
 MESSAGES: dict[ErrorCategory, str] = {
     ErrorCategory.AUTH_EXPIRED: "{provider} connection expired: reconnect in Settings > Add-ons",
+    ErrorCategory.NOT_CONNECTED: "{provider} is not connected: connect it in Settings > Add-ons",
     ErrorCategory.INVOICE_LOCKED: "Invoice is paid in {provider} and locked: manage changes directly in {provider}",
+    ErrorCategory.PERIOD_LOCKED: "{provider} period is locked: the invoice date is before the lock date",
+    ErrorCategory.VOIDED_REMOTELY: "Invoice is voided in {provider}: it takes no more changes",
+    ErrorCategory.DELETED_REMOTELY: "Invoice is deleted in {provider}: it takes no more changes",
     ErrorCategory.INVALID_ACCOUNT_OR_TAX: "Account/Tax Rate must be Valid",
     ErrorCategory.MISSING_GL_ACCOUNT: "Missing GL account",
     ErrorCategory.TRANSIENT: "Sync unsuccessful",
@@ -47,9 +55,27 @@ FIXES: dict[ErrorCategory, str] = {
         "Disconnect and reconnect {provider} in Settings > Add-ons, then manually re-sync the invoices "
         "that failed to sync during the outage: reconnecting does not re-sync them by itself."
     ),
+    ErrorCategory.NOT_CONNECTED: (
+        "This invoice was made or changed while {provider} was disconnected, so it was not sent. Connect "
+        "{provider} again in Settings > Add-ons (the same organisation), then re-sync the connection's backlog: "
+        "connecting does not re-sync it by itself."
+    ),
     ErrorCategory.INVOICE_LOCKED: (
         "Once an invoice is marked as Paid, {provider} locks it: changes made to the order after payment "
         "won't sync across. If changes are needed on a paid invoice, manage them directly in {provider}."
+    ),
+    ErrorCategory.PERIOD_LOCKED: (
+        "The organisation's books in {provider} are closed up to a lock date, and this invoice (or its payment "
+        "or void) is dated before it. Ask the accountant to move the lock date in {provider} (Advanced "
+        "settings > Financial settings), or change the invoice date, then re-sync the invoice."
+    ),
+    ErrorCategory.VOIDED_REMOTELY: (
+        "Someone voided this invoice in {provider}, and {provider} keeps a voided invoice as it is. If the order "
+        "was cancelled, cancel it in {platform} too; if it stands, issue it again as a new invoice (a new number)."
+    ),
+    ErrorCategory.DELETED_REMOTELY: (
+        "Someone deleted this invoice in {provider}, and {provider} keeps a deleted invoice as it is. If the order "
+        "was cancelled, cancel it in {platform} too; if it stands, issue it again as a new invoice (a new number)."
     ),
     ErrorCategory.INVALID_ACCOUNT_OR_TAX: (
         "The sales code in {platform} doesn't match an active account code (or tax rate) in {provider}. "
@@ -183,3 +209,28 @@ class ActionNotAllowed(ServiceError):
 
 class UnknownProvider(ServiceError):
     code = "unknown_provider"
+
+
+def one_line(error: BaseException, limit: int = 300) -> str:
+    """An error as one readable line for a person at a terminal: what failed, without the traceback.
+    A remote that cannot be reached names its address; a service error gives its message."""
+    if isinstance(error, ServiceError):
+        return error.message
+    if isinstance(error, PushError):
+        return error.classified.message
+    cause = error
+    while cause is not None:  # urllib3 and requests wrap the socket's refusal a few levels down
+        if isinstance(cause, ConnectionRefusedError) or "Connection refused" in str(cause):
+            host = _address(str(error)) or _address(str(cause))
+            return f"Could not reach {host or 'the remote'} (connection refused): is it running?"
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = text if len(text) <= limit else text[:limit - 1] + "…"
+    return f"{type(error).__name__}: {text}"
+
+
+def _address(text: str) -> str:
+    import re
+
+    found = re.search(r"host='([^']+)', port=(\d+)", text) or re.search(r"(\S+):(\d+) \(Caused by", text)
+    return f"{found.group(1)}:{found.group(2)}" if found else ""

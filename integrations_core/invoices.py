@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -35,6 +36,39 @@ _SYNCED_FIELDS = ("customer_id", "number", "order_reference", "issue_date", "due
                   "line_amount_type", "status")
 
 
+def _largest(model, field: str) -> Decimal:
+    """The largest value a DecimalField column holds, e.g. 99999999.9999 for max_digits=12, decimal_places=4."""
+    column = model._meta.get_field(field)
+    return Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(1).scaleb(-column.decimal_places)
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# The limits, from the columns (PostgreSQL refuses a value that does not fit; SQLite stores it and every later
+# read of the row fails). Each line's amount (quantity x unit price, to the cent) and the invoice's total (the sum
+# of the amounts) must fit Invoice.total; tax is worked out by the accounting system, from the amounts, and is
+# not stored here.
+QUANTITY_MAX = _largest(InvoiceLine, "quantity")  # 99999999.9999; quantities are never negative
+UNIT_PRICE_MAX = _largest(InvoiceLine, "unit_price")  # 99999999.9999, either sign (a discount line is negative)
+TOTAL_MAX = _largest(Invoice, "total")  # 999999999999.99, either sign: each line's amount and the invoice total
+MAX_LINES = 1000
+_QUANTUM = Decimal("0.0001")
+_CENT = Decimal("0.01")
+
+# Control characters (C0, DEL, C1) and lone surrogates (not text: PostgreSQL cannot store them). The text fields
+# are all single-line columns, so tabs and newlines are refused too.
+_NOT_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _check_text(value: str, field: str, errors: dict[str, list[str]], *, max_length: int) -> None:
+    if _NOT_TEXT.search(value):
+        errors.setdefault(field, []).append("Control characters (tabs, newlines, ...) are not allowed here.")
+    if len(value) > max_length:
+        errors.setdefault(field, []).append(f"At most {max_length} characters.")
+
+
 def _decimal(value, field: str, errors: dict[str, list[str]]) -> Decimal:
     try:
         number = Decimal(str(value))
@@ -46,32 +80,73 @@ def _decimal(value, field: str, errors: dict[str, list[str]]) -> Decimal:
         return Decimal(0)
 
 
+def _bounded(value: Decimal, field: str, errors: dict[str, list[str]], *, largest: Decimal,
+             signed: bool) -> Decimal:
+    """`value` to 4 decimal places, or 0 with an error when it (or its rounding) is outside the column."""
+    if field in errors:
+        return Decimal(0)
+    if value < 0 and not signed:
+        errors.setdefault(field, []).append(f"{field.rsplit('.', 1)[-1].replace('_', ' ').capitalize()} "
+                                            "cannot be negative.")
+        return Decimal(0)
+    # Compared before rounding (rounding a huge number fails), and after (99999999.99999 rounds up past the limit).
+    if abs(value) > largest or abs(rounded := value.quantize(_QUANTUM)) > largest:
+        least = f"{-largest}" if signed else "0"
+        errors.setdefault(field, []).append(f"Must be between {least} and {largest}.")
+        return Decimal(0)
+    return rounded
+
+
 def _clean_lines(supplier: Supplier, lines: list[LineInput]) -> list[dict]:
+    """The lines as stored, each amount and the total checked to fit Invoice.total.
+
+    :raises InvalidInput: per line field (`lines[0].quantity`), the line (`lines[0]`: its amount does not fit) or
+        `total` (the amounts add up to more than fits).
+    """
     errors: dict[str, list[str]] = {}
     if not lines:
         raise InvalidInput("An invoice needs at least one line.", field_errors={"lines": ["Add at least one line."]})
+    if len(lines) > MAX_LINES:
+        raise InvalidInput("The invoice has too many lines.",
+                           field_errors={"lines": [f"At most {MAX_LINES} lines."]})
     cleaned = []
+    total = Decimal(0)
     for position, line in enumerate(lines, start=1):
         prefix = f"lines[{position - 1}]"
-        quantity = _decimal(line.quantity, f"{prefix}.quantity", errors)
-        unit_price = _decimal(line.unit_price, f"{prefix}.unit_price", errors)
-        if quantity < 0:
-            errors.setdefault(f"{prefix}.quantity", []).append("Quantity cannot be negative.")
-        if not (line.description or "").strip():
+        quantity = _bounded(_decimal(line.quantity, f"{prefix}.quantity", errors), f"{prefix}.quantity", errors,
+                            largest=QUANTITY_MAX, signed=False)
+        unit_price = _bounded(_decimal(line.unit_price, f"{prefix}.unit_price", errors), f"{prefix}.unit_price",
+                              errors, largest=UNIT_PRICE_MAX, signed=True)
+        amount = (quantity * unit_price).quantize(_CENT)  # at most 10**16: exact in Decimal's 28 digits
+        if abs(amount) > TOTAL_MAX:
+            errors.setdefault(prefix, []).append(
+                f"Line {position}: quantity x unit price is {amount}, more than the {TOTAL_MAX} an invoice "
+                "total can hold.")
+        total += amount
+        description = (line.description or "").strip()
+        if not description:
             errors.setdefault(f"{prefix}.description", []).append("A line needs a description.")
+        _check_text(description, f"{prefix}.description", errors,
+                    max_length=_max_length(InvoiceLine, "description"))
+        account_code, tax_type = (line.account_code or "").strip(), (line.tax_type or "").strip()
+        _check_text(account_code, f"{prefix}.account_code", errors,
+                    max_length=_max_length(InvoiceLine, "account_code"))
+        _check_text(tax_type, f"{prefix}.tax_type", errors, max_length=_max_length(InvoiceLine, "tax_type"))
         if line.product is not None and line.product.supplier_id != supplier.id:
             errors.setdefault(f"{prefix}.product", []).append("This product belongs to another supplier.")
         cleaned.append(
             {
                 "position": position,
                 "product_id": line.product.id if line.product else None,
-                "description": (line.description or "").strip(),
-                "quantity": quantity.quantize(Decimal("0.0001")),
-                "unit_price": unit_price.quantize(Decimal("0.0001")),
-                "account_code": (line.account_code or "").strip(),
-                "tax_type": (line.tax_type or "").strip(),
+                "description": description,
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "account_code": account_code,
+                "tax_type": tax_type,
             }
         )
+    if abs(total) > TOTAL_MAX and not any(key.startswith("lines[") and "." not in key for key in errors):
+        errors["total"] = [f"The lines add up to {total}, more than the {TOTAL_MAX} an invoice total can hold."]
     if errors:
         raise InvalidInput("The invoice lines are not valid.", field_errors=errors)
     return cleaned
@@ -84,6 +159,9 @@ def _clean_header(fields: dict) -> None:
         errors["currency"] = [f"{currency!r} is not an ISO 4217 currency code (e.g. AUD, NZD, USD)."]
     if not str(fields.get("number", "x")).strip():
         errors["number"] = ["An invoice needs a number."]
+    for field in ("number", "order_reference"):
+        if isinstance(fields.get(field), str):
+            _check_text(fields[field], field, errors, max_length=_max_length(Invoice, field))
     issue, due = fields.get("issue_date"), fields.get("due_date")
     if issue and due and due < issue:
         errors["due_date"] = ["The due date cannot be before the issue date."]
@@ -130,10 +208,30 @@ def _customer(supplier: Supplier, customer: Customer | str) -> Customer:
             raise InvalidInput("This customer belongs to another supplier.",
                                field_errors={"customer": ["Unknown customer."]})
         return customer
+    name = _customer_name(customer)
+    return Customer.objects.get_or_create(supplier=supplier, name=name)[0]
+
+
+def _customer_name(customer: Customer | str) -> str:
+    """The customer's name as given, checked (nothing is looked up or written)."""
+    if isinstance(customer, Customer):
+        return customer.name
     name = (customer or "").strip()
     if not name:
         raise InvalidInput("An invoice needs a customer.", field_errors={"customer": ["This field is required."]})
-    return Customer.objects.get_or_create(supplier=supplier, name=name)[0]
+    errors: dict[str, list[str]] = {}
+    _check_text(name, "customer", errors, max_length=_max_length(Customer, "name"))
+    if errors:
+        raise InvalidInput("The customer is not valid.", field_errors=errors)
+    return name
+
+
+def _lock_supplier(supplier_id: int) -> None:
+    """Hold the supplier's row until the transaction ends (PostgreSQL; SQLite's IMMEDIATE transactions already
+    run one at a time): creating, renumbering and upserting one supplier's invoices take turns, so a number or a
+    storefront id is checked and written with no other writer in between. FOR NO KEY UPDATE: rows that only
+    refer to the supplier (a new customer, invoice or connection) are not held up."""
+    list(Supplier.objects.select_for_update(no_key=True).filter(pk=supplier_id).values_list("pk", flat=True))
 
 
 def invoice_generate(
@@ -159,7 +257,16 @@ def invoice_generate(
               "status": InvoiceStatus.ISSUED}
     _clean_header(header)
     cleaned = _clean_lines(supplier, lines)
+    _customer_name(customer)
+    if external_id is not None:
+        errors: dict[str, list[str]] = {}
+        _check_text(external_id, "external_id", errors, max_length=_max_length(Invoice, "external_id"))
+        if not external_id.strip():
+            errors.setdefault("external_id", []).append("A storefront id cannot be blank.")
+        if errors:
+            raise InvalidInput("Not a valid storefront id.", field_errors=errors)
     with transaction.atomic():
+        _lock_supplier(supplier.pk)
         if Invoice.objects.filter(supplier=supplier, number=header["number"]).exists():
             raise InvalidInput(f"Invoice {header['number']} already exists.",
                                field_errors={"number": ["An invoice with this number already exists."]})
@@ -185,6 +292,7 @@ def invoice_update(*, invoice: Invoice, lines: list[LineInput] | None = None, **
     if unknown:
         raise InvalidInput("Unknown invoice fields.", field_errors={f: ["Unknown field."] for f in sorted(unknown)})
     with transaction.atomic():
+        _lock_supplier(invoice.supplier_id)  # before the invoice: the order invoice_upsert takes them in
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status == InvoiceStatus.VOID:
             raise InvalidInput(f"Invoice {invoice.number} is cancelled and cannot change.")
@@ -214,6 +322,26 @@ def invoice_update(*, invoice: Invoice, lines: list[LineInput] | None = None, **
     return invoice, True
 
 
+def invoice_upsert(*, supplier: Supplier, external_id: str, lines: list[LineInput], **fields) -> tuple[Invoice, str]:
+    """Create the invoice the storefront knows as `external_id`, or apply its content to the one there is.
+
+    One at a time per supplier (the supplier's row is locked for the read and the write), so requests racing
+    with one storefront id make one invoice: the first creates it, the others update it (or find it unchanged).
+    `fields` are `invoice_generate`'s: customer, number, issue_date, currency and optionally order_reference,
+    due_date, line_amount_type.
+
+    :return: (invoice, outcome), outcome one of "created", "updated", "unchanged".
+    :raises InvalidInput: as `invoice_generate` and `invoice_update`. Nothing is written then.
+    """
+    with transaction.atomic():
+        _lock_supplier(supplier.pk)
+        existing = Invoice.objects.filter(supplier=supplier, external_id=external_id).first()
+        if existing is None:
+            return invoice_generate(supplier=supplier, external_id=external_id, lines=lines, **fields), "created"
+        invoice, changed = invoice_update(invoice=existing, lines=lines, **fields)
+    return invoice, "updated" if changed else "unchanged"
+
+
 def _set_status(invoice: Invoice, status: str, kind: str, **extra) -> tuple[Invoice, bool]:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -241,7 +369,8 @@ def invoice_mark_paid(*, invoice: Invoice, paid_at: dt.datetime | None = None) -
 
 
 def invoice_cancel(*, invoice: Invoice) -> tuple[Invoice, bool]:
-    """Cancel the order: the invoice becomes void here and is voided remotely ("order updated")."""
+    """Cancel the order: the invoice becomes void here and is voided remotely ("order cancelled", the
+    order update that voids it)."""
     if invoice.status == InvoiceStatus.PAID:
         raise InvalidInput(f"Invoice {invoice.number} is paid; refund it instead of cancelling it.")
-    return _set_status(invoice, InvoiceStatus.VOID, TriggerKind.ORDER_UPDATED)
+    return _set_status(invoice, InvoiceStatus.VOID, TriggerKind.ORDER_CANCELLED)

@@ -58,15 +58,13 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
         if sync.invoice.status == InvoiceStatus.VOID:
             InvoiceSync.objects.filter(pk=sync.pk).update(remote_status=remote.status, updated_at=timezone.now())
             return "unchanged"
-        error = ClassifiedError.of(
-            ErrorCategory.NOT_FOUND, name,
-            message=None if remote.deleted else f"The invoice was voided in {name}",
-            fix=(f"If the order still stands, re-sync the invoice to send it to {name} again; "
-                 "if it was cancelled, cancel the order here too."),
-        )
+        # The remote keeps a voided or deleted invoice as it is: pushing it again cannot help, so it is not
+        # put in the backlog; the message says what a person does instead.
+        error = ClassifiedError.of(ErrorCategory.DELETED_REMOTELY if remote.deleted else ErrorCategory.VOIDED_REMOTELY,
+                                   name)
         InvoiceSync.objects.filter(pk=sync.pk).update(
             state=SyncState.FAILED, remote_status=remote.status, error_category=error.category.value,
-            error_message=error.message, error_fix=error.fix, synced_version=None, updated_at=timezone.now(),
+            error_message=error.message, error_fix=error.fix, next_retry_at=None, updated_at=timezone.now(),
         )
         return kind
     return "unchanged"

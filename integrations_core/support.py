@@ -1,6 +1,10 @@
-"""The "Support" group: staff who look after suppliers' syncs. They see everything and act (re-sync, resolve,
-fix product codes, manage API keys); credentials are not theirs: a connection they may only view, and the
-admin never shows a connection's credentials to anyone."""
+"""The "Support" group: staff who look after suppliers' syncs. Reading every supplier (`support_any_supplier`)
+and acting are separate permissions: they read everything, and act only where they are given the action's
+permission: re-sync and resolve (`change_invoicesync`), re-sync runs (`add_resyncrun`), product codes
+(`change_product`) and API keys (`add`/`change_apikey`). Connections and invoices they may only view: in the
+admin and through the API alike (a session's API write needs the permission for that write, see
+`api.permissions.StaffMayWrite`), they do not connect or disconnect, upsert, mark paid or cancel. The admin never
+shows a connection's credentials to anyone."""
 
 SUPPORT_GROUP = "Support"
 SUPPORT_PERMISSIONS = {

@@ -36,7 +36,12 @@ class Policy:
 
 POLICY: dict[ErrorCategory, Policy] = {
     ErrorCategory.AUTH_EXPIRED: Policy(SyncState.FAILED, expire_connection=True),
+    ErrorCategory.NOT_CONNECTED: Policy(SyncState.FAILED),
     ErrorCategory.INVOICE_LOCKED: Policy(SyncState.LOCKED, lock=True),
+    # The organisation's lock date, not the invoice: fixable in Xero, so never remote-locked.
+    ErrorCategory.PERIOD_LOCKED: Policy(SyncState.FAILED),
+    ErrorCategory.VOIDED_REMOTELY: Policy(SyncState.FAILED),
+    ErrorCategory.DELETED_REMOTELY: Policy(SyncState.FAILED),
     ErrorCategory.TRANSIENT: Policy(SyncState.RETRYING, retry="backoff"),
     ErrorCategory.RATE_LIMITED: Policy(SyncState.RETRYING, retry="retry_after", counts=False),
     ErrorCategory.INVALID_ACCOUNT_OR_TAX: Policy(SyncState.FAILED),
@@ -185,9 +190,7 @@ def _record_unpushable(sync_id: int) -> None:
             return  # coalesced into another push, resolved, or already done
         connection = sync.connection
         if connection.state != ConnectionState.CONNECTED:
-            error = ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, registry.provider(connection.provider).name)
-            _apply_error(sync, error, SyncState.FAILED)
-            sync.save()
+            record_missed(connection=connection, sync_ids=[sync.id])  # it waits in the backlog
         elif sync.remote_locked:
             record_locked(sync, sync.last_trigger)
         elif sync.state == SyncState.RETRYING and sync.next_retry_at is not None:
@@ -404,11 +407,29 @@ def _keep_locked_changes(sync: InvoiceSync) -> None:
 
 
 def connection_expire(*, connection: Connection, reason: str) -> None:
-    """Mark a connection expired, with when and why. Its later pushes fail without a remote call."""
+    """Mark a connection expired, with when and why. Its later pushes fail without a remote call, and the
+    pushes it still had waiting are recorded as missed (its backlog)."""
     Connection.objects.filter(pk=connection.pk, state=ConnectionState.CONNECTED).update(
         state=ConnectionState.EXPIRED, expired_at=clock.now(), expiry_reason=reason[:500], updated_at=clock.now()
     )
     connection.refresh_from_db(fields=["state", "expired_at", "expiry_reason"])
+    record_missed(connection=connection)
+
+
+def record_missed(*, connection: Connection, sync_ids: list[int] | None = None) -> int:
+    """Record the syncs of a connection that cannot push (expired, disconnected) as failed with why, so that
+    they are its backlog when it is back: the given ones, or every one still waiting to be pushed.
+    :return: how many were recorded."""
+    if connection.is_connected:
+        return 0
+    category = (ErrorCategory.AUTH_EXPIRED if connection.state == ConnectionState.EXPIRED
+                else ErrorCategory.NOT_CONNECTED)
+    error = ClassifiedError.of(category, registry.provider(connection.provider).name)
+    syncs = InvoiceSync.objects.filter(connection=connection)
+    syncs = syncs.filter(pk__in=sync_ids) if sync_ids is not None else syncs.filter(
+        state__in=(SyncState.QUEUED, SyncState.RETRYING))
+    return syncs.update(state=SyncState.FAILED, error_category=error.category.value, error_message=error.message,
+                        error_fix=error.fix, next_retry_at=None, repush=False, updated_at=clock.now())
 
 
 def _record_interrupted(sync: InvoiceSync, after: float) -> None:
@@ -468,6 +489,11 @@ def sync_sweep(*, stuck_after: float | None = None, queued_after: float | None =
                     .get(pk=sync_id))
             if not _still_stuck(sync, threshold, stale):
                 continue  # pushed, retried or queued again meanwhile
+            if not sync.connection.is_connected:  # nothing can push it: it waits in the backlog
+                if sync.state == SyncState.SYNCING:
+                    _record_interrupted(sync, after)
+                record_missed(connection=sync.connection, sync_ids=[sync.id])
+                continue
             if sync.state == SyncState.SYNCING:
                 _record_interrupted(sync, after)
             sync.state = SyncState.QUEUED

@@ -19,14 +19,16 @@ from .errors import ClassifiedError, ErrorCategory, InvalidInput, NoConnection, 
 from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncState, Trigger, TriggerKind
 
 _LIVE = (ConnectionState.CONNECTED, ConnectionState.EXPIRED)
-_AUTOMATIC = {TriggerKind.INVOICE_GENERATED, TriggerKind.ORDER_UPDATED, TriggerKind.ORDER_PAID}
+# The help article's three (a cancel is the order update that voids the invoice, recorded as such).
+_AUTOMATIC = {TriggerKind.INVOICE_GENERATED, TriggerKind.ORDER_UPDATED, TriggerKind.ORDER_CANCELLED,
+              TriggerKind.ORDER_PAID}
 
 
 def trigger_fire(*, invoice_id: int, kind: str) -> Trigger:
     """Record an automatic trigger for an invoice and queue one push per connected connection.
 
     :raises NotFound: no invoice with that id.
-    :raises InvalidInput: `kind` is not one of the three automatic triggers.
+    :raises InvalidInput: `kind` is not one of the automatic triggers.
     :raises NoConnection: the supplier has no connected or expired connection. Nothing is written.
     """
     if kind not in _AUTOMATIC:
@@ -45,11 +47,25 @@ def trigger_fire(*, invoice_id: int, kind: str) -> Trigger:
 
 
 def fire_if_connected(*, invoice: Invoice, kind: str) -> Trigger | None:
-    """Fire a trigger from an invoice service; a supplier with no connection simply has nothing to sync."""
-    connections = list(Connection.objects.filter(supplier_id=invoice.supplier_id, state__in=_LIVE))
+    """Fire a trigger from an invoice service, for each provider the supplier has connected: pushed where
+    connected, recorded as missed where expired or disconnected since (the connection's backlog once it
+    is back). A supplier that never connected a provider simply has nothing to sync."""
+    connections = _used_connections(invoice.supplier_id)
     if not connections:
         return None
     return _record(invoice, kind, connections)
+
+
+def _used_connections(supplier_id: int) -> list[Connection]:
+    """Per provider, the supplier's live connection, else the latest one that was ever connected."""
+    live: dict[str, Connection] = {}
+    used: dict[str, Connection] = {}
+    for connection in Connection.objects.filter(supplier_id=supplier_id).order_by("updated_at", "pk"):
+        if connection.state in _LIVE:
+            live[connection.provider] = connection
+        elif connection.connected_at is not None or connection.disconnected_at is not None:
+            used[connection.provider] = connection
+    return list({**used, **live}.values())
 
 
 def _record(invoice: Invoice, kind: str, connections: list[Connection]) -> Trigger:
@@ -59,23 +75,15 @@ def _record(invoice: Invoice, kind: str, connections: list[Connection]) -> Trigg
         if connection.is_connected:
             request_push(sync_id=sync.id, kind=kind, new=created)
         else:
-            _record_expired(sync.id, connection, kind)
+            _record_missed(sync.id, connection, kind)
     return trigger
 
 
-def _record_expired(sync_id: int, connection: Connection, kind: str) -> None:
-    name = registry.provider(connection.provider).name
-    error = ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, name)
-    InvoiceSync.objects.filter(pk=sync_id).update(
-        state=SyncState.FAILED,
-        error_category=error.category.value,
-        error_message=error.message,
-        error_fix=error.fix,
-        last_trigger=kind,
-        last_trigger_at=timezone.now(),
-        next_retry_at=None,
-        updated_at=timezone.now(),
-    )
+def _record_missed(sync_id: int, connection: Connection, kind: str) -> None:
+    from .sync import record_missed  # the engine owns sync states
+
+    InvoiceSync.objects.filter(pk=sync_id).update(last_trigger=kind, last_trigger_at=timezone.now())
+    record_missed(connection=connection, sync_ids=[sync_id])
 
 
 def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:

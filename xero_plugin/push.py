@@ -20,7 +20,7 @@ from integrations_core.models import Connection, Invoice, InvoiceStatus, Invoice
 
 from . import limits, preflight
 from .client import XeroClient, client_for, timeout
-from .errors import classify_exception, classify_failure, classify_messages
+from .errors import classify_exception, classify_failure, classify_messages, status_decides
 from .tokens import fresh_token
 from .mapping import idempotency_key, to_xero
 
@@ -33,14 +33,35 @@ def _status(value) -> str:
     return str(getattr(value, "value", value) or "")
 
 
-def _element_error(element: XeroInvoice, connection: Connection) -> ClassifiedError | None:
+def _element_error(client: XeroClient, element: XeroInvoice, connection: Connection,
+                   remote_id: str) -> ClassifiedError | None:
     if not element.has_errors and _status(element.status_attribute_string) != "ERROR":
         return None
     messages = [e.message for e in (element.validation_errors or []) if getattr(e, "message", None)]
-    error = classify_messages(messages)
+    remote_status = _remote_status(client, connection, remote_id) if status_decides(messages) else None
+    error = classify_messages(messages, element=element, remote_status=remote_status)
     if error.category.value == "invalid_account_or_tax":
         preflight.forget(connection)  # Xero knows better than our cached chart
     return error
+
+
+def _known_id(element: XeroInvoice) -> str:
+    """The InvoiceID Xero echoed, unless it is the all-zero id it gives an invoice it did not find."""
+    value = str(element.invoice_id or "")
+    return "" if not value.strip("0-") else value
+
+
+def _remote_status(client: XeroClient, connection: Connection, remote_id: str) -> str | None:
+    """The status of a Xero invoice that refused a change (voided, deleted or paid there): one read, made only
+    for that refusal. None when it cannot be read."""
+    if not remote_id:
+        return None
+    try:
+        data, _, _ = _call(client, connection, "get_invoice", remote_id)
+    except Exception:  # the refusal stands as plain validation; the read is only to explain it
+        return None
+    found = data.invoices or []
+    return _status(found[0].status) if found else None
 
 
 def _call(client: XeroClient, connection: Connection, method: str, *args, **kwargs):
@@ -63,8 +84,10 @@ def _call(client: XeroClient, connection: Connection, method: str, *args, **kwar
     return data, status, headers
 
 
-def _pay(client: XeroClient, connection: Connection, pairs: list[tuple[Invoice, XeroInvoice]]) -> dict[str, XeroInvoice]:
-    """Record the payment of paid orders, in one call. Returns the paid Xero invoices by id."""
+def _pay(client: XeroClient, connection: Connection, pairs: list[tuple[Invoice, XeroInvoice]],
+         generation: str) -> dict[str, XeroInvoice | ClassifiedError]:
+    """Record the payment of paid orders, in one call. Returns, by Xero invoice id, the payment Xero made or
+    the refusal of it (a payment dated in a locked period, say)."""
     account = (connection.settings or {}).get("payment_account_code", "090")
     payments = [
         Payment(invoice=XeroInvoice(invoice_id=remote.invoice_id), account=Account(code=account),
@@ -72,10 +95,17 @@ def _pay(client: XeroClient, connection: Connection, pairs: list[tuple[Invoice, 
                 reference=ours.order_reference or None)
         for ours, remote in pairs
     ]
-    key = idempotency_key(connection, pairs[0][0], "pay-" + ",".join(str(o.pk) for o, _ in pairs))
+    key = idempotency_key(connection, pairs[0][0], f"pay-{generation}-" + ",".join(str(o.pk) for o, _ in pairs))
     data, _, _ = _call(client, connection, "create_payments", Payments(payments=payments), summarize_errors=False,
                        idempotency_key=key)
-    return {str(p.invoice.invoice_id): p for p in (data.payments or []) if not getattr(p, "has_validation_errors", False)}
+    answers: dict[str, XeroInvoice | ClassifiedError] = {}
+    for (_, remote), payment in zip(pairs, data.payments or []):
+        if getattr(payment, "has_validation_errors", False) or _status(payment.status_attribute_string) == "ERROR":
+            messages = [e.message for e in (payment.validation_errors or []) if getattr(e, "message", None)]
+            answers[str(remote.invoice_id)] = classify_messages(messages, element=remote)
+        else:
+            answers[str(remote.invoice_id)] = payment
+    return answers
 
 
 def push_one(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> PushResult:
@@ -85,7 +115,7 @@ def push_one(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> Pus
         return _void(client, connection, invoice, sync)
     preflight.check(connection, invoice, client)
     remote_id = sync.remote_id or _id_under_earlier_number(client, connection, invoice)
-    [outcome] = _upsert(client, connection, [invoice], [remote_id])
+    [outcome] = _upsert(client, connection, [invoice], [remote_id], [sync.attempts])
     if isinstance(outcome, ClassifiedError):
         raise PushError(outcome)
     return outcome
@@ -141,19 +171,22 @@ def _void(client, connection, invoice, sync) -> PushResult:
             return PushResult(remote_id=remote_id, remote_status=_status(found.status), action="unchanged")
     data, status, headers = _call(client, connection, "update_invoice", remote_id,
                                   Invoices(invoices=[XeroInvoice(invoice_id=remote_id, status="VOIDED")]),
-                                  idempotency_key=idempotency_key(connection, invoice, "void"))
+                                  idempotency_key=idempotency_key(connection, invoice, f"void-{sync.attempts}"))
     remote = data.invoices[0]
     return PushResult(remote_id=str(remote.invoice_id), remote_status=_status(remote.status), http_status=status,
                       request_id=headers.get("Xero-Correlation-Id", ""), action="voided")
 
 
-def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice],
-            remote_ids: list[str]) -> list[PushResult | ClassifiedError]:
+def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice], remote_ids: list[str],
+            tries: list[int]) -> list[PushResult | ClassifiedError]:
     """One POST /Invoices for up to 50 invoices (summarizeErrors=false), then one payment call for the paid.
-    An invoice whose Xero id is known is sent with it: Xero updates that one, whatever its number now is."""
+    An invoice whose Xero id is known is sent with it: Xero updates that one, whatever its number now is.
+    `tries` are the syncs' answered failures: a push after one is a new request, not a replay (below)."""
+    # Xero replays a key's first answer, errors included, for minutes: a retry after a lost answer must replay,
+    # but a push after an answered refusal (the lock date since moved, the code unarchived) must be asked anew.
     # The body differs once the Xero id is known, so the key does too (Xero refuses a key reused on another body).
-    key = idempotency_key(connection, invoices[0], "upsert-" + ",".join(
-        f"{i.pk}.{i.version}.{r}" for i, r in zip(invoices, remote_ids)))
+    generation = ",".join(f"{i.pk}.{i.version}.{r}.{t}" for i, r, t in zip(invoices, remote_ids, tries))
+    key = idempotency_key(connection, invoices[0], "upsert-" + generation)
     body = Invoices(invoices=[to_xero(i, remote_id=r) for i, r in zip(invoices, remote_ids)])
     data, status, headers = _call(client, connection, "update_or_create_invoices", body, summarize_errors=False,
                                   unitdp=4, idempotency_key=key)
@@ -161,8 +194,8 @@ def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice],
     elements = data.invoices or []
     outcomes: list[PushResult | ClassifiedError] = []
     to_pay = []
-    for ours, remote in zip(invoices, elements):
-        error = _element_error(remote, connection)
+    for ours, remote, remote_id in zip(invoices, elements, remote_ids):
+        error = _element_error(client, remote, connection, remote_id or _known_id(remote))
         if error is not None:
             outcomes.append(error)
             continue
@@ -172,20 +205,23 @@ def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice],
                                    locked=_status(remote.status) in LOCKED_STATUSES, http_status=status,
                                    request_id=request_id, action="upserted"))
     if to_pay:
-        paid = _pay(client, connection, to_pay)
+        paid = _pay(client, connection, to_pay, generation)
         for index, result in enumerate(outcomes):
-            if isinstance(result, PushResult) and result.remote_id in paid:
+            answer = paid.get(result.remote_id) if isinstance(result, PushResult) else None
+            if isinstance(answer, ClassifiedError):
+                outcomes[index] = answer  # the invoice is in Xero, its payment is not: the sync says why
+            elif answer is not None:
                 outcomes[index] = PushResult(remote_id=result.remote_id, remote_status="PAID", locked=True,
                                              http_status=status, request_id=request_id, action="paid")
     return outcomes
 
 
-def _upsert_within_budget(client, connection, invoices, remote_ids, max_wait: float = 3600.0):
+def _upsert_within_budget(client, connection, invoices, remote_ids, tries, max_wait: float = 3600.0):
     """Bulk work waits for the organisation's budget instead of failing: it is a long job by nature."""
     waited = 0.0
     while True:
         try:
-            return _upsert(client, connection, invoices, remote_ids)
+            return _upsert(client, connection, invoices, remote_ids, tries)
         except Exception as exc:
             classified = classify_failure(exc)
             wait = classified.retry_after or 0
@@ -219,7 +255,7 @@ def push_many(connection: Connection, invoices: list[Invoice],
         chunk = pending[start:start + BATCH]
         try:
             results = _upsert_within_budget(client, connection, [invoices[i] for i in chunk],
-                                            [known[i] for i in chunk])
+                                            [known[i] for i in chunk], [syncs[i].attempts for i in chunk])
         except PushError as error:
             results = [error.classified] * len(chunk)
         except Exception as exc:

@@ -12,18 +12,20 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from integrations_core import queue, registry
+from integrations_core.api.errors import error_body
+from integrations_core.api.parsers import loads
 from integrations_core.models import Connection, ConnectionState, RemoteEvent
 
 log = logging.getLogger(__name__)
@@ -49,17 +51,82 @@ def _empty(status: int) -> HttpResponse:
     return response
 
 
+class NotXeroShape(ValueError):
+    """A signed body that is not Xero's webhook payload (XERO.md section 8)."""
+
+
+# Each event's fields, checked before anything is stored: (required, longest), the lengths RemoteEvent holds.
+EVENT_FIELDS = {"resourceId": (True, 64), "tenantId": (True, 64), "eventCategory": (True, 32),
+                "eventType": (True, 32), "eventDateUtc": (False, 64), "resourceUrl": (False, 2048),
+                "tenantType": (False, 32)}
+PAYLOAD_MAX_DEPTH = 5  # {"events": [{"data": {...}}]}: Xero's deepest is 3
+
+
+def parse_payload(body: bytes) -> list[dict]:
+    """The events of a signed body, or `NotXeroShape` (with what is wrong) for anything else: not JSON, not
+    an object, `events` missing or not a list, an event not an object or missing a field Xero always sends,
+    a field of the wrong type, too long, or a date that is not one."""
+    try:
+        payload = loads(body, depth=PAYLOAD_MAX_DEPTH)
+    except ValueError as exc:
+        raise NotXeroShape(f"The body is not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise NotXeroShape("The body must be a JSON object.")
+    events = payload.get("events")
+    if not isinstance(events, list):
+        raise NotXeroShape("`events` must be a list.")
+    for name in ("firstEventSequence", "lastEventSequence"):
+        if name in payload and (not isinstance(payload[name], int) or isinstance(payload[name], bool)):
+            raise NotXeroShape(f"`{name}` must be a whole number.")
+    if "entropy" in payload and not isinstance(payload["entropy"], str):
+        raise NotXeroShape("`entropy` must be a string.")
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise NotXeroShape(f"events[{index}] must be an object.")
+        for name, (required, longest) in EVENT_FIELDS.items():
+            value = event.get(name)
+            if value is None and not required:
+                continue
+            if not isinstance(value, str) or (required and not value.strip()):
+                raise NotXeroShape(f"events[{index}].{name} must be a non-empty string.")
+            if len(value) > longest:
+                raise NotXeroShape(f"events[{index}].{name} is longer than {longest} characters.")
+            if not (value.isascii() and value.isprintable()):  # ids, words, a URL: no NUL for the database
+                raise NotXeroShape(f"events[{index}].{name} must be printable ASCII.")
+        if event.get("eventDateUtc"):
+            try:
+                parsed = parse_datetime(event["eventDateUtc"])
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                raise NotXeroShape(f"events[{index}].eventDateUtc is not a date and time.")
+        if "data" in event and not isinstance(event["data"], dict):
+            raise NotXeroShape(f"events[{index}].data must be an object.")
+    return events
+
+
+def _refused(status: int, code: str, message: str) -> JsonResponse:
+    """Not Xero's 200-with-no-body: the API's error shape, so that the sender sees what was wrong."""
+    return JsonResponse(error_body(code, message), status=status)
+
+
 @csrf_exempt
 @require_POST
 def receive(request):
-    """The webhook endpoint. 401 and nothing recorded unless the signature verifies."""
-    body = request.body
+    """The webhook endpoint. 401 and nothing recorded unless the signature verifies; a signed body that is
+    not Xero's payload is a 400 and nothing recorded; a body over DATA_UPLOAD_MAX_MEMORY_SIZE a 413."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _refused(413, "request_too_large", f"The request body is larger than the limit of "
+                                                  f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     if not signature_is_valid(body, request.headers.get("x-xero-signature", ""), settings.XERO_WEBHOOK_KEY):
         return _empty(401)
     try:
-        events = json.loads(body).get("events", [])
-    except (ValueError, AttributeError):
-        return _empty(200)  # signed but not JSON: nothing we can act on, and Xero must not retry it
+        events = parse_payload(body)
+    except NotXeroShape as exc:
+        log.warning("a signed Xero webhook that is not Xero's payload was refused: %s", exc)
+        return _refused(400, "invalid_input", str(exc))
     new_ids = record_events(events)
     if new_ids:
         transaction.on_commit(lambda: _enqueue(new_ids))

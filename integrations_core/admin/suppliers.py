@@ -2,14 +2,52 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
-from ..models import Customer, Product, Supplier
+from .. import registry
+from ..models import Connection, Customer, Product, Supplier
+
+CONNECT_PERMISSION = "integrations_core.add_connection"
 
 
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
     list_display = ["name", "connection_count", "invoice_count", "created_at"]
     search_fields = ["name"]
+    readonly_fields = ["accounting_systems"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f != "accounting_systems"]
+
+    def get_object(self, request, object_id, from_field=None):
+        supplier = super().get_object(request, object_id, from_field)
+        if supplier is not None:  # the connect links depend on who looks
+            supplier.may_connect = request.user.has_perm(CONNECT_PERMISSION)
+        return supplier
+
+    @admin.display(description="accounting systems")
+    def accounting_systems(self, supplier):
+        """Each provider: the supplier's connection to it, and a link that starts connecting (or reconnecting)."""
+        may_connect = getattr(supplier, "may_connect", False)
+        latest = {}
+        for connection in Connection.objects.filter(supplier=supplier).order_by("updated_at"):
+            latest[connection.provider] = connection
+        back = reverse("admin:integrations_core_supplier_change", args=[supplier.pk])
+        rows = []
+        for info in registry.providers().values():
+            connection = latest.get(info.key)
+            state = (f"{connection.state}" + (f" to {connection.tenant_name}" if connection.tenant_name else "")
+                     if connection else "not connected")
+            verb = "Reconnect" if connection and connection.state != "disconnected" else "Connect to"
+            url = reverse("connect-admin", args=[info.key]) + "?" + urlencode({"supplier": supplier.pk,
+                                                                                 "return_url": back})
+            action = format_html('<a class="button" href="{}">{} {}</a>', url, verb, info.name) if may_connect else ""
+            rows.append((info.name, state, action))
+        return format_html("<table>{}</table>", format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

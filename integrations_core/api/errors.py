@@ -8,17 +8,29 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from ..errors import ServiceError
+from .parsers import RequestTooLarge
 
 log = logging.getLogger(__name__)
 
+
+class InvalidCursor(exceptions.APIException):
+    """A list's `cursor` that this service did not hand out (undecodable, or a position of the wrong type)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Invalid cursor."
+    default_code = "invalid_cursor"
+
+
 _CODES = {
+    RequestTooLarge: "request_too_large",
+    InvalidCursor: "invalid_cursor",
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "authentication_failed",
     exceptions.PermissionDenied: "permission_denied",
@@ -67,6 +79,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # Django's refusal of a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # Django answers these 400 too; never a 500
+        exc = exceptions.ParseError("The request is malformed.")
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
         return Response(error_body("invalid_input", "The request is not valid.", flatten(exc.detail)),

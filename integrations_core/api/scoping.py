@@ -1,5 +1,6 @@
 """Every query is the caller's: a supplier's API key sees its supplier only; support staff see all.
-Another supplier's object is simply not found (404), never forbidden."""
+Another supplier's object is simply not found (404), never forbidden. A staff session's write also needs the
+permission its view declares for it (`write_permissions`, checked by `StaffMayWrite`): 403 otherwise."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from rest_framework import throttling
 
 from ..errors import InvalidInput, NotFound
 from ..models import Supplier
-from .permissions import is_support, supplier_of
+from .permissions import IsSupplierOrSupport, StaffMayWrite, is_support, supplier_of
 
 
 class SupplierScoped:
-    """View mixin: `self.supplier_id` is the caller's supplier, or None for support staff."""
+    """View mixin: `self.supplier_id` is the caller's supplier, or None for support staff. A view with writes
+    declares `write_permissions`: action -> (what it does, the permissions a staff session needs for it)."""
+
+    permission_classes = [IsSupplierOrSupport, StaffMayWrite]
+    write_permissions: dict[str, tuple[str, list[str]]] = {}
 
     @property
     def supplier_id(self) -> int | None:

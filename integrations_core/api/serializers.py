@@ -1,10 +1,19 @@
-"""What the API reads and writes. Reads are plain model serializers; writes validate types only and hand
-the values to the services, which own the rules."""
+"""What the API reads and writes. Reads are plain model serializers. Writes hand the values to the services,
+which own the rules; the invoice input's fields are as strict as the service, field by field, so the schema
+drf-spectacular makes of them is exactly what is accepted (what one field cannot say, such as a line's amount,
+is in its description and answered with a 400 naming the field)."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..currencies import ISO_4217
+from ..invoices import MAX_LINES, QUANTITY_MAX, TOTAL_MAX, UNIT_PRICE_MAX
 from ..models import Connection, Invoice, InvoiceLine, InvoiceSync, ResyncRun, SyncAttempt
 from ..models.invoice import LineAmountType
 
@@ -60,9 +69,16 @@ class ConnectStartSerializer(serializers.Serializer):
     def validate_return_url(self, value: str) -> str:
         from urllib.parse import urlsplit
 
+        from ..connect_views import return_url_allowed
+
         parts = urlsplit(value)
         if value and (parts.scheme not in ("http", "https") or not parts.netloc):
             raise serializers.ValidationError("Give an absolute http(s) URL.")
+        request = self.context.get("request")
+        if value and not return_url_allowed(value, request.get_host() if request else ""):
+            raise serializers.ValidationError(
+                f"{parts.hostname} is not an allowed return host (this app's own host, or one listed in "
+                "INTEGRATIONS_RETURN_HOSTS).")
         return value
 
 
@@ -114,7 +130,7 @@ def _code(help_text: str):
 
 
 class AttemptSerializer(serializers.ModelSerializer):
-    trigger = _code("What caused the push: invoice_generated, order_updated, order_paid, resync, manual_resync, ...")
+    trigger = _code("What caused the push: invoice_generated, order_updated, order_cancelled, order_paid, resync, manual_resync, ...")
     outcome = _code("succeeded / failed / retrying / ..., blank while running")
     error_category = _code("auth_expired, invoice_locked, invalid_account_or_tax, missing_gl_account, transient, "
                            "rate_limited, validation, not_found, unknown; blank when none")
@@ -191,27 +207,107 @@ class InvoiceUpsertResultSerializer(serializers.Serializer):
     invoice = InvoiceDetailSerializer()
 
 
+# --- Invoice input: each field as strict as the service, and its schema exactly what is accepted ---------------
+
+# No control characters (C0, DEL, C1): every text column is single-line, so tabs and newlines are refused too.
+_TEXT_CHAR = r"[^\x00-\x1F\x7F-\x9F]"
+# ... and not whitespace (what str.strip() removes, spelled out so ECMA and Python regexes agree).
+_VISIBLE_CHAR = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+
+
+class TextField(serializers.CharField):
+    """A JSON string (not a number turned into one), kept as sent (the service trims it), with no control
+    characters; `blank=False`: with at least one character that is not whitespace."""
+
+    def __init__(self, *, blank: bool = False, **kwargs):
+        # Blank ("") is taken before the validators; the schema then adds it as its own case (oneOf).
+        pattern = rf"\A{_TEXT_CHAR}+\Z" if blank else rf"\A{_TEXT_CHAR}*{_VISIBLE_CHAR}{_TEXT_CHAR}*\Z"
+        message = ("No control characters (tabs, newlines, ...)." if blank
+                   else "Give some text, with no control characters (tabs, newlines, ...).")
+        kwargs.setdefault("validators", []).append(RegexValidator(pattern, message))
+        super().__init__(allow_blank=blank, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class AmountField(serializers.DecimalField):
+    """A decimal that fits its column: a JSON string such as "12.5" (digits, at most one point, a "-" only where
+    negatives are allowed; no exponent, "+" or spaces) or a JSON number, within [min, max] and to at most
+    `decimal_places` places."""
+
+    def __init__(self, *, largest: Decimal, signed: bool, **kwargs):
+        places = -largest.as_tuple().exponent
+        whole = len(str(int(largest)))
+        least = -largest if signed else Decimal(0)
+        self.pattern = re.compile(rf"{'-?' if signed else ''}[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{places}}})?")
+        kwargs.setdefault("error_messages", {}).setdefault(
+            "invalid", f"Give a number from {least} to {largest}, with at most {places} decimal places "
+                       f'(e.g. "12.5").')
+        super().__init__(max_digits=whole + places, decimal_places=places, min_value=least, max_value=largest,
+                         **kwargs)
+        extend_schema_field({"oneOf": [
+            {"type": "string", "format": "decimal", "pattern": f"^{self.pattern.pattern}$"},
+            {"type": "number", "minimum": float(least), "maximum": float(largest),
+             "multipleOf": float(Decimal(1).scaleb(-places))},
+        ]})(self)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("invalid")
+        if isinstance(data, str) and not self.pattern.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDateField(serializers.DateField):
+    """A date as YYYY-MM-DD (OpenAPI's `format: date`), nothing else ISO 8601 allows (20261101, 2026-W44-1)."""
+
+    def to_internal_value(self, value):
+        if not (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: not a string of digits, not 5.0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class LineWriteSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=500)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0)
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=4)
-    product_sku = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
-    account_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    tax_type = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    description = TextField(max_length=500)
+    quantity = AmountField(largest=QUANTITY_MAX, signed=False,
+                           help_text="Quantity x unit price, to the cent, must be at most "
+                                     f"{TOTAL_MAX} either way (the invoice total's limit).")
+    unit_price = AmountField(largest=UNIT_PRICE_MAX, signed=True, help_text="Negative for a discount line.")
+    product_sku = TextField(blank=True, max_length=64, required=False, allow_null=True)
+    account_code = TextField(blank=True, max_length=32, required=False, default="")
+    tax_type = TextField(blank=True, max_length=32, required=False, default="")
 
 
 class InvoiceWriteSerializer(serializers.Serializer):
-    supplier = serializers.IntegerField(required=False, min_value=1,
-                                        help_text="Support staff only: whose invoice this is.")
-    number = serializers.CharField(max_length=64)
-    customer = serializers.CharField(max_length=200)
-    order_reference = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
-    issue_date = serializers.DateField()
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
-    currency = serializers.CharField(max_length=3, min_length=3)
+    supplier = StrictIntegerField(required=False, min_value=1, max_value=2**53,
+                                  help_text="Support staff only: whose invoice this is.")
+    number = TextField(max_length=64)
+    customer = TextField(max_length=200)
+    order_reference = TextField(blank=True, max_length=128, required=False, default="")
+    issue_date = StrictDateField()
+    due_date = StrictDateField(required=False, allow_null=True, default=None, help_text="Not before issue_date.")
+    currency = serializers.ChoiceField(sorted(ISO_4217), help_text="An ISO 4217 code in use.",
+                                       error_messages={"invalid_choice": '"{input}" is not an ISO 4217 currency '
+                                                                         "code (e.g. AUD, NZD, USD)."})
     line_amount_type = serializers.ChoiceField(LineAmountType.choices, required=False,
                                                default=LineAmountType.EXCLUSIVE)
-    lines = LineWriteSerializer(many=True, allow_empty=False, max_length=1000)
+    lines = serializers.ListField(child=LineWriteSerializer(), allow_empty=False, min_length=1, max_length=MAX_LINES,
+                                  help_text=f"1 to {MAX_LINES} lines. Their amounts (quantity x unit price, to "
+                                           f"the cent) must add up to at most {TOTAL_MAX} either way; otherwise "
+                                           'a 400 names the line ("lines[2]") or "total".')
 
 
 class MarkPaidSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
+from .operations import describe
 from .views.connections import ConnectionViewSet
 from .views.invoices import InvoiceViewSet
 from .views.providers import ProviderList
@@ -19,9 +20,9 @@ class Router(DefaultRouter):
 
 
 router = Router()
-router.register("connections", ConnectionViewSet, basename="connection")
-router.register("invoices", InvoiceViewSet, basename="invoice")
-router.register("syncs", SyncViewSet, basename="sync")
-router.register("resync-runs", ResyncRunViewSet, basename="resync-run")
+router.register("connections", describe(ConnectionViewSet), basename="connection")
+router.register("invoices", describe(InvoiceViewSet), basename="invoice")
+router.register("syncs", describe(SyncViewSet), basename="sync")
+router.register("resync-runs", describe(ResyncRunViewSet), basename="resync-run")
 
 urlpatterns = [re_path(r"^providers/?$", ProviderList.as_view(), name="provider-list"), *router.urls]

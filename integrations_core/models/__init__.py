@@ -2,7 +2,7 @@
 
 from .access import ApiKey
 from .catalog import Customer, Product, Supplier
-from .connection import Connection, ConnectionState
+from .connection import Connection, ConnectionState, ConnectLink
 from .event import RemoteEvent
 from .invoice import Invoice, InvoiceLine, InvoiceStatus
 from .run import ResyncRun, ResyncRunState
@@ -12,6 +12,7 @@ __all__ = [
     "ApiKey",
     "Connection",
     "ConnectionState",
+    "ConnectLink",
     "Customer",
     "Invoice",
     "InvoiceLine",

@@ -52,3 +52,21 @@ class Connection(models.Model):
     @property
     def is_connected(self) -> bool:
         return self.state == ConnectionState.CONNECTED
+
+
+class ConnectLink(models.Model):
+    """A link the storefront was given to connect a supplier's account: it names the supplier, the provider
+    and where to return, and can be opened once (a second opening could attach another organisation)."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="connect_links")
+    provider = models.SlugField(max_length=50)
+    return_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="connect_link_created")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} link for {self.supplier}"

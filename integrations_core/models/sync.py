@@ -21,6 +21,7 @@ class SyncState(models.TextChoices):
 class TriggerKind(models.TextChoices):
     INVOICE_GENERATED = "invoice_generated", "invoice generated"
     ORDER_UPDATED = "order_updated", "order updated"
+    ORDER_CANCELLED = "order_cancelled", "order cancelled"  # an order update that voids the invoice
     ORDER_PAID = "order_paid", "order marked as paid"
     RESYNC = "resync", "resync"
     MANUAL_RESYNC = "manual_resync", "manual re-sync"

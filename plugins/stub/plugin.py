@@ -118,7 +118,8 @@ class StubPlugin:
             rows = rows.filter(updated_at__gte=modified_since)
         return [
             RemoteInvoice(remote_id=r.remote_id, number=r.number, status=r.status, updated_at=r.updated_at,
-                          total=store.payload_total(r.payload), paid=r.status == "PAID", voided=r.status == "VOIDED")
+                          total=store.payload_total(r.payload), paid=r.status == "PAID", voided=r.status == "VOIDED",
+                          deleted=r.status == "DELETED")
             for r in rows.order_by("number")
         ]
 

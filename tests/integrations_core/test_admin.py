@@ -5,6 +5,7 @@ Xero's manual re-sync pushes and reports each invoice)."""
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -230,3 +231,17 @@ def test_connection_list_shows_badge_health_and_backlog(support, supplier):
     assert 'data-state="expired"' in body and "token revoked" in body
     assert Connection.objects.get(pk=expired.pk).syncs.count() == 1
     assert ">1</a>" in body  # backlog count links to the failed invoices
+
+
+def test_a_supplier_page_starts_connecting_each_provider_for_those_allowed(support, supplier):
+    client = Client()
+    client.force_login(User.objects.create_superuser("owner", password="x"))
+    page = client.get(f"/admin/integrations_core/supplier/{supplier.pk}/change/").content.decode()
+    assert "Connect to Xero" in page and "Connect to NetSuite" in page
+    assert f"/connect/admin/xero/?supplier={supplier.pk}" in page
+    started = client.get(f"/connect/admin/netsuite/?supplier={supplier.pk}")
+    assert started.status_code == 302  # on to the provider's consent page
+
+    viewed = support.get(f"/admin/integrations_core/supplier/{supplier.pk}/change/").content.decode()
+    assert "not connected" in viewed and "Connect to Xero" not in viewed
+    assert support.get(f"/connect/admin/xero/?supplier={supplier.pk}").status_code == 403

@@ -39,16 +39,24 @@ def test_remote_payment_marks_the_invoice_paid_here_and_locked_without_a_call(su
     assert invoice.triggers.count() == 2  # generated, paid: the replay added nothing
 
 
-def test_remote_void_shows_on_the_invoice(supplier, netsuite, worker):
+@pytest.mark.parametrize("status, outcome, message", [
+    ("VOIDED", "voided", "Invoice is voided in NetSuite: it takes no more changes"),
+    ("DELETED", "deleted", "Invoice is deleted in NetSuite: it takes no more changes"),
+])
+def test_a_void_or_delete_in_the_remote_shows_as_such_not_as_paid(status, outcome, message, supplier, netsuite,
+                                                                  worker):
     invoice = make_invoice(supplier)
     worker.run()
-    store.mark_remote(netsuite, invoice.number, status="VOIDED")
+    store.mark_remote(netsuite, invoice.number, status=status)
 
-    assert remote_invoice_apply(connection=netsuite, remote=_remote(netsuite, invoice.number)) == "voided"
+    assert remote_invoice_apply(connection=netsuite, remote=_remote(netsuite, invoice.number)) == outcome
 
     sync = InvoiceSync.objects.get(invoice=invoice)
-    assert sync.state == SyncState.FAILED and sync.error_message == "The invoice was voided in NetSuite"
-    assert "re-sync" in sync.error_fix
+    assert (sync.state, sync.error_category, sync.error_message) == (SyncState.FAILED, f"{outcome}_remotely", message)
+    assert "issue it again as a new invoice" in sync.error_fix and "paid" not in sync.error_message.lower()
+    assert not sync.remote_locked
+    invoice.refresh_from_db()
+    assert invoice.status != InvoiceStatus.PAID
 
 
 def test_reconciliation_flags_an_invoice_edited_in_the_remote(supplier, netsuite, worker):

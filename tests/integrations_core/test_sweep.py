@@ -65,3 +65,23 @@ def test_sweep_requeues_a_sync_whose_worker_was_killed(supplier, netsuite, worke
     assert (interrupted.outcome, interrupted.version, interrupted.trigger) == ("failed", 1, "invoice_generated")
     assert "No outcome within 0 s" in interrupted.error_message and interrupted.finished_at
     assert (pushed.outcome, pushed.version, pushed.trigger) == ("succeeded", 1, "sweep")
+
+
+@pytest.mark.parametrize("job", ["runs", "lost"])
+def test_a_sync_waiting_on_a_connection_that_is_gone_goes_to_its_backlog(job, supplier, netsuite, worker):
+    from integrations_core.models import Connection
+    from integrations_core.selectors import connection_backlog
+
+    invoice = make_invoice(supplier)  # queued, its job waiting
+    Connection.objects.filter(pk=netsuite.pk).update(state="disconnected")  # as a crash mid-disconnect left it
+    if job == "runs":
+        worker.run()  # the push finds nothing it may push to
+    else:
+        import django_rq
+
+        django_rq.get_queue("pushes").empty()  # Redis lost the job: the sweep finds the sync
+        assert sync_sweep(queued_after=0) == 0  # not queued again: nothing could push it
+
+    sync = InvoiceSync.objects.get(invoice=invoice)
+    assert (sync.state, sync.error_category) == (SyncState.FAILED, "not_connected")
+    assert list(connection_backlog(connection=netsuite)) == [sync]

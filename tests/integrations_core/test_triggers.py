@@ -141,3 +141,19 @@ def test_trigger_order_updates_wait_to_coalesce_even_with_a_live_worker(supplier
 
     assert [a.version for a in SyncAttempt.objects.filter(sync__invoice=invoice).order_by("started_at")] == [1, 11]
     assert store.remote_invoices(netsuite)[0].version == 11
+
+
+def test_a_cancel_is_recorded_as_order_cancelled_and_voids_the_remote_invoice(supplier, netsuite, worker):
+    from integrations_core.invoices import invoice_cancel
+
+    invoice = make_invoice(supplier)
+    worker.run()
+    invoice_cancel(invoice=invoice)
+    worker.run()
+
+    assert Trigger.objects.filter(invoice=invoice).latest("id").kind == TriggerKind.ORDER_CANCELLED
+    sync = InvoiceSync.objects.get(invoice=invoice)
+    assert (sync.last_trigger, sync.state) == (TriggerKind.ORDER_CANCELLED, SyncState.SYNCED)
+    assert SyncAttempt.objects.filter(sync=sync).latest("started_at").get_trigger_display() == "order cancelled"
+    [remote] = store.remote_invoices(netsuite)
+    assert remote.status == "VOIDED"

@@ -13,10 +13,11 @@ organisations, accounts, tax types and contacts, and ``faults`` for fault kinds.
 
 from .control import SandboxControl, SandboxControlError
 from .runtime import XeroSandbox, main
-from .seed import (ALL_TENANTS, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_WEBHOOK_KEY, TENANT_AU,
-                   TENANT_NZ, TENANT_NZ2, contact_id)
+from .seed import (ALL_TENANTS, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS, DEFAULT_WEBHOOK_KEY,
+                   TENANT_AU, TENANT_NZ, TENANT_NZ2, contact_id)
 from .webhooks import sign as webhook_signature
 
 __all__ = ["XeroSandbox", "SandboxControl", "SandboxControlError", "main", "TENANT_NZ", "TENANT_AU", "TENANT_NZ2",
-           "ALL_TENANTS", "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_WEBHOOK_KEY", "contact_id",
+           "ALL_TENANTS", "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_REDIRECT_URIS", "DEFAULT_WEBHOOK_KEY",
+           "contact_id",
            "webhook_signature"]

@@ -9,7 +9,7 @@ from .messages import Response, correlation_id, json_response, not_found
 from .query import QueryError, compile_where
 
 RESOURCES = {"invoices": "invoices", "payments": "payments", "contacts": "contacts", "accounts": "settings",
-             "taxrates": "settings", "organisation": "settings"}
+             "taxrates": "settings", "organisation": "settings", "currencies": "settings"}
 
 
 def _envelope(now, key, items, pagination=None, warnings=None) -> dict:
@@ -73,6 +73,8 @@ def handle(ctx, org, req, resource: str, key: str | None) -> Response:
             return _listing(ctx, req, "Accounts", org["accounts"], resources.render_account, key, "AccountID", "Code")
         if resource == "taxrates" and req.method == "GET":
             return _listing(ctx, req, "TaxRates", org["tax_rates"], resources.render_tax_rate, key, "TaxType", "TaxType")
+        if resource == "currencies" and req.method == "GET" and key is None:
+            return _currencies(ctx, org, req)
         if resource == "organisation" and req.method == "GET" and key is None:
             return json_response(200, _envelope(ctx.now, "Organisations", [resources.render_organisation(org)]))
     except invoices.PostDataError as exc:
@@ -92,6 +94,16 @@ def _listing(ctx, req, key, rows, render, item, id_field, alt_field):
     pred = compile_where(req.query.get("where"))
     out = [render(r) for r in rows if pred is None or pred(r)]
     return json_response(200, _envelope(ctx.now, key, out))
+
+
+def _currencies(ctx, org, req):
+    """GET /Currencies: the organisation's currencies (base first), ``where`` and ``order`` [SPEC getCurrencies]."""
+    pred = compile_where(req.query.get("where"))
+    rows = [resources.render_currency(c) for c in org.get("currencies", ()) if pred is None or pred(c)]
+    order = (req.query.get("order") or "").split()
+    if order:
+        rows.sort(key=lambda r: _sort_key(r.get(order[0])), reverse=len(order) > 1 and order[1].upper() == "DESC")
+    return json_response(200, _envelope(ctx.now, "Currencies", rows))
 
 
 # -- invoices ------------------------------------------------------------------------------

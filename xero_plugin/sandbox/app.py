@@ -106,16 +106,23 @@ class SandboxApp:
             if retry_after is not None:
                 resp.headers.append(("Retry-After", str(retry_after)))
             return resp
-        ctx = None
+        # The call holds one of its tenant's concurrent slots until its answer has been written (or the
+        # connection dropped): a held-back response is still a call in progress.
+        ctx, resp = None, None
         try:
+            delay = state.config.get("api_latency") or 0
             if fault is not None and fault["kind"] == "slow":
-                time.sleep(fault.get("delay") or state.config["fault_delay"])
+                delay = fault.get("delay") or state.config["fault_delay"]
+            if delay:
+                time.sleep(delay)
             with state.lock:
                 ctx = _Ctx(state.clock.now())
                 resp = self._idempotent(req, client_id, tenant, ctx, lambda: accounting.handle(
                     ctx, state.org(tenant), req, resource, key))
         finally:
-            self.limiter.release(client_id, tenant)
+            if resp is None:
+                self.limiter.release(client_id, tenant)
+        resp.on_done.append(lambda: self.limiter.release(client_id, tenant))
         if ctx is not None and ctx.events:
             self.webhooks.publish(tenant, ctx.events)
         resp.headers.extend(headers)

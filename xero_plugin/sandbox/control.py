@@ -56,6 +56,15 @@ class SandboxControl:
         return self._call("POST", "tokens", {"tenant_ids": tenant_ids, "scopes": scopes, "user_id": user_id,
                                              "client_id": client_id})
 
+    def set_redirect_uris(self, uris, add: bool = False, client_id=None) -> list:
+        """Register the app's redirect URIs (replacing them, or adding to them); returns them all.
+        ``/identity/connect/authorize`` accepts only a registered one, matched exactly."""
+        return self._call("POST", "redirect_uris", {"uris": list(uris), "add": add, "client_id": client_id})
+
+    def redirect_uris(self, client_id=None) -> list:
+        """The app's registered redirect URIs."""
+        return self._call("GET", "redirect_uris", client_id=client_id)
+
     def revoke_tokens(self, user_id=None, disconnect: bool = False) -> int:
         """Revoke every access and refresh token (of one user, or all); optionally drop connections."""
         return self._call("POST", "revoke_tokens", {"user_id": user_id, "disconnect": disconnect})["revoked"]
@@ -107,6 +116,22 @@ class SandboxControl:
         return self._call("POST", "invoices/mark", {"tenant_id": tenant_id, "invoice": invoice_number_or_id,
                                                     "status": status, "changes": changes})
 
+    def set_lock_dates(self, tenant_id: str, period=None, end_of_year=None) -> dict:
+        """Set an organisation's period lock date and end of year lock date (``date`` or ISO day; None
+        removes that lock), as an adviser does in Xero. Documents dated on or before them are refused."""
+        return self._call("POST", "lock_dates", {"tenant_id": tenant_id, "period": _iso(period),
+                                                 "end_of_year": _iso(end_of_year)})
+
+    def lock_dates(self, tenant_id: str) -> dict:
+        """``{"period", "end_of_year"}`` of an organisation (ISO days or None)."""
+        return self._call("GET", "lock_dates", tenant_id=tenant_id)
+
+    def add_currency(self, tenant_id: str, code: str, description=None, rate=None) -> list:
+        """Add a currency to an organisation (optionally its day rate: units per one base unit);
+        returns its currencies."""
+        return self._call("POST", "currencies", {"tenant_id": tenant_id, "code": code, "description": description,
+                                                 "rate": None if rate is None else str(rate)})
+
     # -- read-back ---------------------------------------------------------------------------
 
     def invoices(self, tenant_id: str, invoice_number=None) -> list:
@@ -152,3 +177,10 @@ class SandboxControl:
     def save(self, path=None) -> str:
         """Write the state file now."""
         return self._call("POST", "save", {"path": path})["path"]
+
+
+def _iso(day):
+    """A ``date``/``datetime`` or ISO string -> ISO day string (None stays None)."""
+    if day is None:
+        return None
+    return day.isoformat()[:10] if hasattr(day, "isoformat") else str(day)

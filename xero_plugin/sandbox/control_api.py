@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal
 from collections import Counter
 
-from . import invoices, oauth, wire
+from . import invoices, oauth, seed, wire
 from .messages import json_response
 
 
@@ -66,6 +66,8 @@ def _tokens(app, req, body):
     with state.lock:
         tenants = body.get("tenant_ids") or list(state.orgs)
         scopes = body.get("scopes") or oauth.DEFAULT_SCOPES
+        if oauth.unknown_scopes(scopes):
+            raise ValueError("unknown scopes %s" % oauth.unknown_scopes(scopes))
         user_id = body.get("user_id") or next(iter(state.users))
         client_id = body.get("client_id") or state.client_id
         event = str(uuid.uuid4())
@@ -148,11 +150,15 @@ def _mark_invoice(app, req, body):
             due = inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"]
             pay_id = str(uuid.uuid4())
             bank = next(a for a in org["accounts"] if a["Code"] == "090")
+            today = invoices.org_today(org, now)
+            rate = inv.get("CurrencyRate") or invoices.ONE
             org["payments"][pay_id] = {"PaymentID": pay_id, "InvoiceID": inv["InvoiceID"],
-                                       "AccountID": bank["AccountID"], "Date": wire.day_of(now), "Amount": due,
-                                       "Reference": "Paid in Xero", "Status": "AUTHORISED", "Updated": now}
-            inv["Payments"] = inv.get("Payments", []) + [{"PaymentID": pay_id, "Date": wire.day_of(now), "Amount": due}]
-            invoices.settle(inv, due, now)
+                                       "AccountID": bank["AccountID"], "Date": today, "Amount": due,
+                                       "CurrencyRate": rate, "Reference": "Paid in Xero", "Status": "AUTHORISED",
+                                       "Updated": now}
+            inv["Payments"] = inv.get("Payments", []) + [{"PaymentID": pay_id, "Date": today, "Amount": due,
+                                                          "CurrencyRate": rate}]
+            invoices.settle(inv, due, now, paid_on=today)
         elif status:
             inv["Status"] = status
         for key, value in (body.get("changes") or {}).items():
@@ -163,6 +169,50 @@ def _mark_invoice(app, req, body):
         rendered = invoices.render(org, inv)
     app.webhooks.publish(org["tenant_id"], [("INVOICE", inv["InvoiceID"], "UPDATE")])
     return _ok(rendered)
+
+
+def _redirect_uris(app, req, body):
+    """GET: an app's registered redirect URIs; POST ``{"uris", "add", "client_id"}``: replace (or add to) them."""
+    state = app.state
+    with state.lock:
+        client = state.apps.get(body.get("client_id") or req.query.get("client_id") or state.client_id)
+        if client is None:
+            raise KeyError("unknown client")
+        if req.method == "POST":
+            uris = body.get("uris")
+            if isinstance(uris, str) or not all(isinstance(u, str) and u for u in uris or ()):
+                raise ValueError("uris must be a list of URIs")
+            current = client.get("redirect_uris", []) if body.get("add") else []
+            client["redirect_uris"] = list(dict.fromkeys(list(current) + list(uris)))
+        return _ok(list(client.get("redirect_uris", [])))
+
+
+def _day_or_none(value):
+    return None if value in (None, "") else wire.parse_day(str(value))
+
+
+def _lock_dates(app, req, body):
+    """Set an organisation's PeriodLockDate and EndOfYearLockDate (ISO days; null removes a lock)."""
+    with app.state.lock:
+        org = _org(app, body.get("tenant_id") or req.query.get("tenant_id"))
+        if req.method == "POST":
+            org["period_lock_date"] = _day_or_none(body.get("period"))
+            org["end_of_year_lock_date"] = _day_or_none(body.get("end_of_year"))
+        return _ok({"period": org.get("period_lock_date"), "end_of_year": org.get("end_of_year_lock_date")})
+
+
+def _currencies(app, req, body):
+    """Add a currency to an organisation (as in Xero's settings), optionally with its day rate."""
+    with app.state.lock:
+        org = _org(app, body["tenant_id"])
+        code = str(body["code"]).strip().upper()
+        if len(code) != 3 or not code.isalpha():
+            raise ValueError("a currency code has three letters")
+        if not any(c["Code"] == code for c in org["currencies"]):
+            org["currencies"].append(seed.currency_row(code, body.get("description")))
+        if body.get("rate") is not None:
+            org.setdefault("day_rates", {})[code] = Decimal(str(body["rate"]))
+        return _ok(list(org["currencies"]))
 
 
 def _invoices(app, req, body):
@@ -249,6 +299,11 @@ _ROUTES = {
     ("POST", "revoke_tokens"): _revoke,
     ("POST", "disconnect"): _disconnect,
     ("POST", "invoices/mark"): _mark_invoice,
+    ("GET", "redirect_uris"): _redirect_uris,
+    ("POST", "redirect_uris"): _redirect_uris,
+    ("GET", "lock_dates"): _lock_dates,
+    ("POST", "lock_dates"): _lock_dates,
+    ("POST", "currencies"): _currencies,
     ("GET", "invoices"): _invoices,
     ("GET", "duplicates"): _duplicates,
     ("GET", "call_counts"): _call_counts,

@@ -7,7 +7,9 @@ Kinds:
 * ``timeout_after_commit``  the call is processed (committed), then the response is held back
                             ``delay`` seconds (past the client's read timeout).
 * ``drop_after_commit``     the call is processed, then the connection is closed with no response.
-* ``500`` / ``503``         Xero's 500 JSON / 503 text bodies; nothing is committed.
+* ``drop``                  the connection is closed at once with no response; nothing is committed.
+* ``500`` / ``503``         Xero's 500 JSON / 503 text bodies; nothing is committed (``variant`` picks the
+                            503 text; ``retry_after`` adds a ``Retry-After`` header to it).
 * ``429``                   a rate-limit refusal (``X-Rate-Limit-Problem: minute`` unless ``problem`` given).
 * ``slow``                  processed normally but only after ``delay`` seconds, holding a
                             concurrency slot (for testing the 5-at-once limit).
@@ -20,8 +22,9 @@ import threading
 
 from .messages import Response, correlation_id, json_response, problem, text_response
 
-KINDS = ("timeout", "timeout_after_commit", "drop_after_commit", "500", "503", "429", "slow", "401_expired")
-BEFORE = ("timeout", "500", "503", "429", "401_expired")
+KINDS = ("timeout", "timeout_after_commit", "drop_after_commit", "drop", "500", "503", "429", "slow",
+         "401_expired")
+BEFORE = ("timeout", "drop", "500", "503", "429", "401_expired")
 AFTER = ("timeout_after_commit", "drop_after_commit")
 
 MESSAGE_500 = ("An error occurred in Xero. Check the API Status page http://status.developer.xero.com "
@@ -88,12 +91,18 @@ def before_response(fault: dict, default_delay: float) -> Response:
         resp = Response(504)
         resp.action, resp.delay = "drop", fault.get("delay") or default_delay
         return resp
+    if kind == "drop":
+        resp = Response(504)
+        resp.action = "drop"
+        return resp
     if kind == "500":
         instance = correlation_id()
         return json_response(500, {"Title": "An error occurred", "Detail": MESSAGE_500, "Status": 500,
                                    "Instance": instance}, [("Xero-Correlation-Id", instance)])
     if kind == "503":
-        return text_response(503, MESSAGES_503.get(fault.get("variant") or "unavailable", MESSAGES_503["unavailable"]))
+        headers = [("Retry-After", str(fault["retry_after"]))] if fault.get("retry_after") else None
+        return text_response(503, MESSAGES_503.get(fault.get("variant") or "unavailable", MESSAGES_503["unavailable"]),
+                             headers=headers)
     if kind == "429":
         which = fault.get("problem") or "minute"
         headers = [("X-Rate-Limit-Problem", which)]

@@ -30,6 +30,12 @@ MSG_NO_CONTACT = "A Contact must be specified for this type of transaction"
 MSG_EMPTY_CONTACT = "Contact cannot be empty."
 MSG_NO_LINES = "One or more line items must be specified"
 MSG_ACCOUNT_REQUIRED = "Account code must be specified"
+# Live wording (xeroizer#92 quotes the XML; integrations quote the JSON): the date as dd-MMM-yyyy.
+MSG_LOCKED = "The document date cannot be before the %s, currently set at %s"
+MSG_CURRENCY = "Organisation is not subscribed to currency %s"  # live wording quoted by integrations (n8n#19499)
+ONE = Decimal("1.000000")
+_RATE_DP = Decimal("0.000001")  # CurrencyRate: max length [18].[6] [SPEC]
+POSTED = ("AUTHORISED", "PAID")  # statuses with journals: what a lock date protects
 
 
 class PostDataError(ValueError):
@@ -62,6 +68,10 @@ def normalize(raw, index: int) -> dict:
     for key in ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate"):
         if raw.get(key) is not None:
             out[key] = _field(raw, key, "day", "%s.%s" % (path, key))
+    if raw.get("CurrencyRate") is not None:
+        out["CurrencyRate"] = _field(raw, "CurrencyRate", "num", "%s.CurrencyRate" % path)
+    if isinstance(out.get("CurrencyCode"), str):
+        out["CurrencyCode"] = out["CurrencyCode"].strip().upper()
     if raw.get("LineAmountTypes") is not None:
         lat = LINE_AMOUNT_TYPES.get(str(raw["LineAmountTypes"]).lower())
         if lat is None:
@@ -124,6 +134,50 @@ def _account(org, line):
 def _tax_rate(org, tax_type):
     want = tax_type.strip().upper()
     return next((t for t in org["tax_rates"] if t["TaxType"] == want), None)
+
+
+def lock_messages(org, day: str | None) -> list:
+    """Xero's refusals for a document dated on or before the organisation's lock dates.
+
+    Both apply to the API (its user is not an adviser): the period lock date ("stop all users except
+    advisers making changes on and before") and the end of year lock date (all users).
+    """
+    out = []
+    if not day:
+        return out
+    for key, label in (("period_lock_date", "period lock date"), ("end_of_year_lock_date", "end of year lock date")):
+        lock = org.get(key)
+        if lock and day <= lock:
+            out.append(MSG_LOCKED % (label, wire.lock_day(lock)))
+    return out
+
+
+def org_today(org, now: float) -> str:
+    """Today in the organisation's timezone (Organisation.Timezone)."""
+    return wire.org_day(now, org.get("timezone"))
+
+
+def _currency(org, inv, data, existing, out) -> None:
+    """CurrencyCode must be one the organisation has added; a foreign invoice keeps the CurrencyRate given,
+    else the previous one, else the day rate [SPEC Invoice.CurrencyRate]."""
+    base = org["currency"]
+    code = str(inv.get("CurrencyCode") or base).upper()
+    inv["CurrencyCode"] = code
+    if code == base:
+        inv["CurrencyRate"] = ONE
+        return
+    if not any(c["Code"] == code for c in org.get("currencies", ())):
+        out.error(MSG_CURRENCY % code)
+        inv["CurrencyRate"] = ONE
+        return
+    given = data.get("CurrencyRate")
+    if given is not None and given > 0:
+        rate = given
+    elif existing is not None and existing.get("CurrencyCode") == code and existing.get("CurrencyRate"):
+        rate = existing["CurrencyRate"]
+    else:
+        rate = org.get("day_rates", {}).get(code) or ONE
+    inv["CurrencyRate"] = rate.quantize(_RATE_DP)
 
 
 class Outcome:
@@ -261,7 +315,7 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
     else:
         inv = {"InvoiceID": str(uuid.uuid4()), "Type": data.get("Type"), "InvoiceNumber": None,
                "Status": data.get("Status") or "DRAFT", "LineAmountTypes": "Exclusive",
-               "Date": wire.day_of(now), "DueDate": None, "CurrencyCode": org["currency"],
+               "Date": org_today(org, now), "DueDate": None, "CurrencyCode": org["currency"], "CurrencyRate": ONE,
                "AmountPaid": ZERO, "AmountCredited": ZERO, "Payments": [], "FullyPaidOnDate": None,
                "Reference": None, "Url": None, "BrandingThemeID": None, "SentToContact": False,
                "ExpectedPaymentDate": None, "PlannedPaymentDate": None, "ContactID": None,
@@ -299,6 +353,15 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
         inv["InvoiceNumber"] = str(number).strip()
     if inv["Type"] == "ACCREC" and inv["InvoiceNumber"] and find_by_number(org, inv["InvoiceNumber"], inv["InvoiceID"]):
         out.error(MSG_UNIQUE)
+    _currency(org, inv, data, existing, out)
+    # A posted invoice dated in a locked period can be neither changed nor voided, and nothing may be
+    # approved into one; drafts and submitted invoices carry no journals and are allowed.
+    if existing is not None and existing["Status"] in POSTED:
+        for msg in lock_messages(org, existing["Date"]):
+            out.error(msg)
+    if inv["Status"] in POSTED:
+        for msg in lock_messages(org, inv["Date"]):
+            out.error(msg)
     out.record = inv
     if out.errors:
         return out
@@ -325,12 +388,12 @@ def _next_number(org) -> str:
             return number
 
 
-def settle(inv, amount: Decimal, now: float) -> None:
-    """Record money received against an invoice; PAID once nothing is due."""
+def settle(inv, amount: Decimal, now: float, paid_on: str | None = None) -> None:
+    """Record money received against an invoice; PAID once nothing is due (on ``paid_on``, an ISO day)."""
     inv["AmountPaid"] = wire.money(inv["AmountPaid"] + amount)
     if inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"] <= 0:
         inv["Status"] = "PAID"
-        inv["FullyPaidOnDate"] = wire.day_of(now)
+        inv["FullyPaidOnDate"] = paid_on or wire.day_of(now)
     inv["Updated"] = now
 
 
@@ -343,7 +406,7 @@ def render(org, inv, lines: bool = True, errors=(), warnings=(), echo_id=None) -
         "Reference": inv.get("Reference") or "",
         "Prepayments": [], "Overpayments": [], "CreditNotes": [],
         "AmountDue": wire.money(due), "AmountPaid": inv["AmountPaid"], "AmountCredited": inv["AmountCredited"],
-        "SentToContact": bool(inv.get("SentToContact")), "CurrencyRate": Decimal("1.000000"),
+        "SentToContact": bool(inv.get("SentToContact")), "CurrencyRate": inv.get("CurrencyRate") or ONE,
         "IsDiscounted": False, "HasAttachments": False,
         "Contact": {"ContactID": contact["ContactID"] if contact else wire.ZERO_GUID,
                     "ContactStatus": contact["ContactStatus"] if contact else "ACTIVE",
@@ -357,7 +420,7 @@ def render(org, inv, lines: bool = True, errors=(), warnings=(), echo_id=None) -
         "UpdatedDateUTCString": wire.instant_string(inv.get("Updated", 0)),
         "CurrencyCode": inv["CurrencyCode"],
         "Payments": [{"PaymentID": p["PaymentID"], "Date": wire.ms_date(p["Date"]), "Amount": p["Amount"],
-                      "CurrencyRate": Decimal("1.000000"), "HasAccount": False, "HasValidationErrors": False}
+                      "CurrencyRate": p.get("CurrencyRate") or ONE, "HasAccount": False, "HasValidationErrors": False}
                      for p in inv.get("Payments", [])],
         "HasErrors": bool(errors),
     }

@@ -38,10 +38,11 @@ class Request:
 class Response:
     """A complete response; ``action`` "drop" closes the socket without answering.
 
-    ``delay`` (real seconds) is slept before the response is written (or dropped).
+    ``delay`` (real seconds) is slept before the response is written (or dropped); ``on_done`` callbacks
+    run once it has been written or dropped (e.g. to free a concurrency slot).
     """
 
-    __slots__ = ("status", "headers", "body", "action", "delay")
+    __slots__ = ("status", "headers", "body", "action", "delay", "on_done")
 
     def __init__(self, status: int = 200, body: bytes = b"", headers=None, content_type=None):
         self.status = status
@@ -51,6 +52,13 @@ class Response:
             self.headers.append(("Content-Type", content_type))
         self.action = None
         self.delay = 0.0
+        self.on_done = []
+
+    def done(self) -> None:
+        """Run (and forget) the ``on_done`` callbacks."""
+        callbacks, self.on_done = self.on_done, []
+        for callback in callbacks:
+            callback()
 
     def set_header(self, name: str, value) -> None:
         """Replace any header of that name."""

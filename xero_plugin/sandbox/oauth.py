@@ -25,6 +25,21 @@ SCOPE_NEEDS = {
 }
 DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access", "accounting.transactions",
                   "accounting.contacts", "accounting.settings"]
+# Scopes Xero knows for what the sandbox serves: the SPEC's OAuth2 scopes (xero_accounting.yaml
+# securitySchemes), offline_access, and the granular ones replacing accounting.transactions (XERO.md 7.1).
+KNOWN_SCOPES = frozenset({
+    "openid", "profile", "email", "offline_access",
+    "accounting.transactions", "accounting.transactions.read", "accounting.invoices", "accounting.invoices.read",
+    "accounting.payments", "accounting.payments.read", "accounting.contacts", "accounting.contacts.read",
+    "accounting.settings", "accounting.settings.read", "accounting.attachments", "accounting.attachments.read",
+    "accounting.budgets.read", "accounting.journals.read", "accounting.reports.read",
+    "accounting.reports.tenninetynine.read", "paymentservices",
+})
+
+
+def unknown_scopes(scopes) -> list:
+    """The requested scopes Xero would not recognise."""
+    return [s for s in scopes if s not in KNOWN_SCOPES]
 
 
 def _b64url(data: bytes) -> str:
@@ -255,14 +270,38 @@ def _redirect(uri: str, params: dict) -> Response:
     return Response(302, b"", [("Location", uri + sep + urlencode({k: v for k, v in params.items() if v is not None}))])
 
 
+_ERROR_PAGE = """<!doctype html><html><head><title>Xero | Error</title></head><body>
+<h1>Sorry, something went wrong</h1><p>Go back and try again.</p>
+<p>If the issue continues, check out our Status Page.</p>
+<p>Error code: 500</p><p><strong>Error: {error} : {description}</strong></p></body></html>"""
+
+
+def _error_page(error: str, description: str) -> Response:
+    """Xero's authorize error page: no redirect back to the app, so no code is issued.
+
+    Xero: "I see a 500 error screen when trying to start the authorization flow ... if the redirect_uri
+    doesn't match one of the Redirect URIs saved against your app, you've requested an invalid scope, your
+    client_id isn't correct" (developer.xero.com/documentation/oauth2/troubleshooting); the page reads
+    "Error code: 500 / Error: unauthorized_client : Invalid redirect_uri" (XeroAPI sample-app issues).
+    The descriptions other than "Invalid redirect_uri" are [INFERRED] (Xero's identity server wording).
+    """
+    page = _ERROR_PAGE.format(error=html.escape(error), description=html.escape(description))
+    return text_response(500, page, "text/html; charset=utf-8")
+
+
 def authorize_endpoint(state, req) -> Response:
     """GET shows the consent form (or redirects at once when auto-approve is on); POST submits it."""
     params = req.query if req.method == "GET" else req.form()
     cid, redirect_uri = params.get("client_id"), params.get("redirect_uri")
-    if cid not in state.apps or not redirect_uri or params.get("response_type", "code") != "code":
-        # Xero shows an error page (the dashboard) instead of redirecting back.
-        return text_response(400, "<h1>Error: unauthorized_client</h1><p>Invalid client_id, redirect_uri or "
-                             "response_type.</p>", "text/html; charset=utf-8")
+    app = state.apps.get(cid or "")
+    if app is None:
+        return _error_page("unauthorized_client", "Unknown client or client not enabled")
+    if not redirect_uri or redirect_uri not in app.get("redirect_uris", ()):
+        return _error_page("unauthorized_client", "Invalid redirect_uri")  # exact match, no code issued
+    if params.get("response_type", "code") != "code":
+        return _error_page("unsupported_response_type", "Invalid response_type")
+    if unknown_scopes((params.get("scope") or "").split()):
+        return _error_page("invalid_scope", "Invalid scope")
     if params.get("code_challenge") and params.get("code_challenge_method", "plain") not in ("S256", "plain"):
         return _redirect(redirect_uri, {"error": "invalid_request", "state": params.get("state")})
     if req.method == "GET" and state.auto_approve is None:

@@ -26,8 +26,8 @@ def render_tax_rate(rate) -> dict:
 
 
 def render_organisation(org) -> dict:
-    """GET /Organisation's single element."""
-    return {"OrganisationID": org["tenant_id"], "APIKey": "", "Name": org["name"], "LegalName": org["name"],
+    """GET /Organisation's single element (PeriodLockDate / EndOfYearLockDate "shown if set" [SPEC])."""
+    body = {"OrganisationID": org["tenant_id"], "APIKey": "", "Name": org["name"], "LegalName": org["name"],
             "PaysTax": True, "Version": org["region"], "OrganisationType": "COMPANY",
             "BaseCurrency": org["currency"], "CountryCode": org["region"], "IsDemoCompany": False,
             "OrganisationStatus": "ACTIVE", "FinancialYearEndDay": 31, "FinancialYearEndMonth": 3,
@@ -36,6 +36,16 @@ def render_organisation(org) -> dict:
             "CreatedDateUTC": wire.ms_instant(org["created"]), "OrganisationEntityType": "COMPANY",
             "Timezone": org["timezone"], "ShortCode": org["short_code"], "Class": "PREMIUM",
             "Edition": "BUSINESS", "Addresses": [], "Phones": [], "ExternalLinks": [], "PaymentTerms": {}}
+    if org.get("period_lock_date"):
+        body["PeriodLockDate"] = wire.ms_date(org["period_lock_date"])
+    if org.get("end_of_year_lock_date"):
+        body["EndOfYearLockDate"] = wire.ms_date(org["end_of_year_lock_date"])
+    return body
+
+
+def render_currency(row) -> dict:
+    """A Currency as ``GET /Currencies`` sends it: Code and Description [SPEC Currency]."""
+    return {"Code": row["Code"], "Description": row["Description"]}
 
 
 # -- contacts ------------------------------------------------------------------------------
@@ -129,7 +139,8 @@ def apply_payment(org, data: dict, now: float):
                  or (acct_ref.get("Code") and a["Code"] == acct_ref.get("Code"))), None)
     try:
         amount = wire.money(wire.to_decimal(data.get("Amount"), ZERO))
-        day = wire.parse_day(data["Date"]) if data.get("Date") else wire.day_of(now)
+        day = wire.parse_day(data["Date"]) if data.get("Date") else invoices.org_today(org, now)
+        rate = wire.to_decimal(data.get("CurrencyRate"))
     except ValueError:
         raise invoices.PostDataError("Error converting value to type 'System.Decimal'. Path 'Payments[0]'.") from None
     if inv is None:
@@ -142,14 +153,24 @@ def apply_payment(org, data: dict, now: float):
         errors.append("Payment amount must be greater than zero.")  # [INFERRED] wording
     if acct is None or acct["Status"] != "ACTIVE" or not (acct["Type"] == "BANK" or acct["EnablePaymentsToAccount"]):
         errors.append("Account could not be found.")
+    # [INFERRED] the payment is refused with the document wording when its own date is locked.
+    errors.extend(invoices.lock_messages(org, day))
+    # Payment.CurrencyRate: "Exchange rate when payment is received. Only used for non base currency
+    # invoices" [SPEC]; otherwise the invoice's rate.
+    if inv is None or inv.get("CurrencyCode", org["currency"]) == org["currency"]:
+        rate = invoices.ONE
+    elif rate is None or rate <= 0:
+        rate = inv.get("CurrencyRate") or invoices.ONE
     pay = {"PaymentID": wire.ZERO_GUID if errors else str(uuid.uuid4()), "InvoiceID": inv["InvoiceID"] if inv else None,
            "AccountID": acct["AccountID"] if acct else None, "Date": day, "Amount": amount,
+           "CurrencyRate": rate.quantize(Decimal("0.000001")),
            "Reference": data.get("Reference"), "Status": "AUTHORISED", "Updated": now}
     if errors:
         return pay, inv, errors
     org["payments"][pay["PaymentID"]] = pay
-    inv["Payments"] = inv.get("Payments", []) + [{"PaymentID": pay["PaymentID"], "Date": day, "Amount": amount}]
-    invoices.settle(inv, amount, now)
+    inv["Payments"] = inv.get("Payments", []) + [{"PaymentID": pay["PaymentID"], "Date": day, "Amount": amount,
+                                                  "CurrencyRate": pay["CurrencyRate"]}]
+    invoices.settle(inv, amount, now, paid_on=day)
     return pay, inv, []
 
 
@@ -157,8 +178,9 @@ def render_payment(org, pay, errors=()) -> dict:
     """A Payment as Xero sends it."""
     inv = org["invoices"].get(pay.get("InvoiceID") or "")
     acct = next((a for a in org["accounts"] if a["AccountID"] == pay.get("AccountID")), None)
+    rate = pay.get("CurrencyRate") or invoices.ONE
     body = {"PaymentID": pay["PaymentID"], "Date": wire.ms_date(pay["Date"]), "Amount": pay["Amount"],
-            "BankAmount": pay["Amount"], "CurrencyRate": Decimal("1.000000"), "Status": pay["Status"],
+            "BankAmount": wire.money(pay["Amount"] / rate), "CurrencyRate": rate, "Status": pay["Status"],
             "PaymentType": "ACCPAYPAYMENT" if inv and inv["Type"] == "ACCPAY" else "ACCRECPAYMENT",
             "UpdatedDateUTC": wire.ms_instant(pay["Updated"]), "HasAccount": acct is not None,
             "IsReconciled": False, "HasValidationErrors": bool(errors),

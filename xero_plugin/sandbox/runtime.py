@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -24,12 +25,14 @@ class XeroSandbox:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, clock_scale: float = 1.0, state_file=None,
                  client_id: str = seed.DEFAULT_CLIENT_ID, client_secret: str = seed.DEFAULT_CLIENT_SECRET,
-                 webhook_key: str = seed.DEFAULT_WEBHOOK_KEY):
+                 webhook_key: str = seed.DEFAULT_WEBHOOK_KEY, redirect_uris=None):
+        """``redirect_uris``: the default app's registered redirect URIs (``seed.DEFAULT_REDIRECT_URIS`` when
+        None); ``/identity/connect/authorize`` accepts only these, matched exactly."""
         self.host, self._port = host, port
         self.client_id, self.client_secret, self.webhook_key = client_id, client_secret, webhook_key
         self.state_file = state_file
         self.clock = SandboxClock(clock_scale)
-        self.state = SandboxState(self.clock, client_id, client_secret, webhook_key)
+        self.state = SandboxState(self.clock, client_id, client_secret, webhook_key, redirect_uris)
         if state_file:
             self.state.load(state_file)
         self.limiter = RateLimiter(self.clock, self.state.limits)
@@ -118,7 +121,8 @@ class XeroSandbox:
                 "authorize_url": self.authorize_url, "token_url": self.token_url,
                 "revocation_url": self.revocation_url, "client_id": self.client_id,
                 "client_secret": self.client_secret, "webhook_key": self.webhook_key,
-                "clock_scale": self.clock.scale, "tenants": {t: o["name"] for t, o in self.state.orgs.items()}}
+                "clock_scale": self.clock.scale, "tenants": {t: o["name"] for t, o in self.state.orgs.items()},
+                "redirect_uris": list(self.state.apps[self.client_id].get("redirect_uris", []))}
 
 
 def main(argv=None) -> int:
@@ -132,9 +136,16 @@ def main(argv=None) -> int:
     parser.add_argument("--client-secret", default=seed.DEFAULT_CLIENT_SECRET)
     parser.add_argument("--webhook-key", default=seed.DEFAULT_WEBHOOK_KEY)
     parser.add_argument("--auto-approve", action="store_true", help="skip the consent page (all tenants)")
+    parser.add_argument("--redirect-uri", action="append", dest="redirect_uris", metavar="URI",
+                        help="a redirect URI registered for the app (repeat for several); default: "
+                             + ", ".join(seed.DEFAULT_REDIRECT_URIS) + " and $XERO_REDIRECT_URI if set")
     args = parser.parse_args(argv)
+    redirect_uris = args.redirect_uris
+    if redirect_uris is None:
+        # The app's own setting, when the sandbox runs beside it (make run exports it): registered too.
+        redirect_uris = list(seed.DEFAULT_REDIRECT_URIS) + [u for u in [os.environ.get("XERO_REDIRECT_URI")] if u]
     sandbox = XeroSandbox(args.host, args.port, args.clock_scale, args.state_file,
-                          args.client_id, args.client_secret, args.webhook_key)
+                          args.client_id, args.client_secret, args.webhook_key, redirect_uris=redirect_uris)
     if args.auto_approve:
         sandbox.state.auto_approve = {"tenants": None, "deny": False}
     stop = threading.Event()

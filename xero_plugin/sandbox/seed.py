@@ -34,8 +34,14 @@ NONE, and also OUTPUT2/INPUT2 as aliases at 10% so shared test data works in eve
 Contacts (all orgs): "Acme Ltd", "Globex Corporation", "Initech" (ACTIVE; Initech has ContactNumber
 "CUST-003") and "Old Customer Ltd" (ARCHIVED). Their IDs are stable: ``contact_id(tenant_id, name)``.
 
+Currencies (``GET /Currencies``): Demo Company (NZ) has NZD, AUD, USD and GBP; Demo Company (AU) has AUD,
+NZD and USD; Kiwi Traders Ltd NZD and AUD. An invoice in any other currency is refused ("Organisation is not
+subscribed to currency EUR"). A foreign invoice without a CurrencyRate gets the sandbox's fixed "day rate"
+(``DAY_RATES``, foreign units per unit of the base currency). No lock dates are set.
+
 Default app: client id ``SANDBOXCLIENTID0000000000000000`` / secret ``sandbox-client-secret``; webhook key
-``sandbox-webhook-key``; one user ``sandbox.user@example.com``.
+``sandbox-webhook-key``; one user ``sandbox.user@example.com``. Its registered redirect URIs are
+``DEFAULT_REDIRECT_URIS`` unless the sandbox is started with others.
 """
 
 from __future__ import annotations
@@ -46,6 +52,12 @@ from decimal import Decimal
 DEFAULT_CLIENT_ID = "SANDBOXCLIENTID0000000000000000"
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"
 DEFAULT_WEBHOOK_KEY = "sandbox-webhook-key"
+# The redirect URIs registered for the default app (Xero matches the one sent exactly: scheme, host, port, path).
+DEFAULT_REDIRECT_URIS = (
+    "http://testserver/xero/callback/",      # Django's test client
+    "http://127.0.0.1:8000/xero/callback/",  # runserver on its default port
+    "http://localhost:8000/xero/callback/",
+)
 
 TENANT_NZ = "a0000000-0000-4000-8000-000000000001"
 TENANT_AU = "a0000000-0000-4000-8000-000000000002"
@@ -105,10 +117,22 @@ _CONTACTS = [
 ]
 
 _ORGS = [
-    (TENANT_NZ, "Demo Company (NZ)", "NZ", "NZD", "NEWZEALANDSTANDARDTIME", "!nzDemo"),
-    (TENANT_AU, "Demo Company (AU)", "AU", "AUD", "AUSEASTERNSTANDARDTIME", "!auDemo"),
-    (TENANT_NZ2, "Kiwi Traders Ltd", "NZ", "NZD", "NEWZEALANDSTANDARDTIME", "!kiwiTr"),
+    (TENANT_NZ, "Demo Company (NZ)", "NZ", "NZD", "NEWZEALANDSTANDARDTIME", "!nzDemo", ("AUD", "USD", "GBP")),
+    (TENANT_AU, "Demo Company (AU)", "AU", "AUD", "AUSEASTERNSTANDARDTIME", "!auDemo", ("NZD", "USD")),
+    (TENANT_NZ2, "Kiwi Traders Ltd", "NZ", "NZD", "NEWZEALANDSTANDARDTIME", "!kiwiTr", ("AUD",)),
 ]
+
+CURRENCY_NAMES = {
+    "AUD": "Australian Dollar", "CAD": "Canadian Dollar", "CHF": "Swiss Franc", "CNY": "Chinese Yuan",
+    "EUR": "Euro", "FJD": "Fiji Dollar", "GBP": "British Pound", "HKD": "Hong Kong Dollar", "JPY": "Japanese Yen",
+    "NZD": "New Zealand Dollar", "SGD": "Singapore Dollar", "USD": "United States Dollar",
+    "ZAR": "South African Rand",
+}
+# The sandbox's stand-in for the XE.com day rate: units of the foreign currency per 1 unit of the base currency.
+DAY_RATES = {
+    "NZD": {"AUD": "0.915000", "USD": "0.598000", "GBP": "0.472000", "EUR": "0.551000"},
+    "AUD": {"NZD": "1.092900", "USD": "0.654000", "GBP": "0.516000", "EUR": "0.602000"},
+}
 
 
 def stable_id(*parts: str) -> str:
@@ -158,7 +182,7 @@ def _contact(tenant_id, row, now):
 def seed_organisations(now: float) -> dict:
     """Fresh organisations keyed by tenant id (see the module docstring)."""
     orgs = {}
-    for tenant_id, name, region, currency, tz, short in _ORGS:
+    for tenant_id, name, region, currency, tz, short, foreign in _ORGS:
         taxes = _AU_TAX if region == "AU" else _NZ_TAX
         contacts = [_contact(tenant_id, row, now) for row in _CONTACTS]
         orgs[tenant_id] = {
@@ -170,5 +194,14 @@ def seed_organisations(now: float) -> dict:
             "invoices": {},          # InvoiceID -> invoice record
             "payments": {},          # PaymentID -> payment record
             "next_number": 1,        # for auto-generated ACCREC numbers INV-0001...
+            "currencies": [currency_row(code) for code in (currency,) + foreign],
+            "day_rates": {code: Decimal(rate) for code, rate in DAY_RATES.get(currency, {}).items()},
+            "period_lock_date": None,        # ISO day or None (Organisation.PeriodLockDate)
+            "end_of_year_lock_date": None,   # ISO day or None (Organisation.EndOfYearLockDate)
         }
     return orgs
+
+
+def currency_row(code: str, description: str | None = None) -> dict:
+    """One ``GET /Currencies`` element."""
+    return {"Code": code, "Description": description or CURRENCY_NAMES.get(code, code)}

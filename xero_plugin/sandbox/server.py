@@ -48,16 +48,19 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = self.server.app.handle(req)
             except Exception as exc:  # a sandbox bug must not look like a hang
                 resp = text_response(500, "Sandbox error: %r" % (exc,))
-        if resp.delay:
-            time.sleep(resp.delay)
-        if resp.action == "drop":
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        self._write(resp)
+        try:
+            if resp.delay:
+                time.sleep(resp.delay)
+            if resp.action == "drop":
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            self._write(resp)
+        finally:
+            resp.done()  # the call is over only once it has answered (or dropped)
 
     def _write(self, resp):
         lines = ["HTTP/1.1 %d %s" % (resp.status, _REASONS.get(resp.status, "Unknown")),

@@ -26,6 +26,8 @@ DEFAULT_CONFIG = {
     "webhook_retries": 3,
     "webhook_retry_delay": 0.2,         # REAL seconds between webhook retries
     "max_body_bytes": 3_500_000,
+    "api_latency": 0.0,                 # REAL seconds every Accounting API call takes, holding one of its
+                                        # tenant's concurrent slots until it has answered
 }
 DEFAULT_LIMITS = {"minute": 60, "day": 5000, "concurrent": 5, "app_minute": 10000}
 REQUEST_LOG_SIZE = 20000
@@ -34,11 +36,14 @@ REQUEST_LOG_SIZE = 20000
 class SandboxState:
     """The mutable world of the sandbox."""
 
-    def __init__(self, clock, client_id: str, client_secret: str, webhook_key: str):
+    def __init__(self, clock, client_id: str, client_secret: str, webhook_key: str, redirect_uris=None):
         self.lock = threading.RLock()
         self.clock = clock
         self.client_id = client_id
         self.client_secret = client_secret
+        # The default app's registered redirect URIs, as configured when the sandbox started; a reset
+        # restores them.
+        self.redirect_uris = list(seed.DEFAULT_REDIRECT_URIS if redirect_uris is None else redirect_uris)
         self.reset(webhook_key=webhook_key)
 
     def reset(self, webhook_key: str | None = None) -> None:
@@ -47,7 +52,8 @@ class SandboxState:
             self.clock.undo_travel()
             now = self.clock.now()
             self.orgs = seed.seed_organisations(now)
-            self.apps = {self.client_id: {"client_secret": self.client_secret}}
+            self.apps = {self.client_id: {"client_secret": self.client_secret,
+                                          "redirect_uris": list(self.redirect_uris)}}
             self.users = {seed.DEFAULT_USER["user_id"]: dict(seed.DEFAULT_USER)}
             self.codes = {}
             self.access_tokens = {}
@@ -106,8 +112,21 @@ class SandboxState:
             for name in self._PERSISTED:
                 if name in data:
                     setattr(self, name, data[name])
+            # The URIs this run was started with stay registered (a state file may come from a run on
+            # another port).
+            app = self.apps.setdefault(self.client_id, {"client_secret": self.client_secret})
+            app["redirect_uris"] = _union(app.get("redirect_uris") or [], self.redirect_uris)
+            for org in self.orgs.values():  # state files written before currencies and lock dates existed
+                org.setdefault("currencies", [seed.currency_row(org["currency"])])
+                org.setdefault("day_rates", {})
+                org.setdefault("period_lock_date", None)
+                org.setdefault("end_of_year_lock_date", None)
             self.clock.set_now(data.get("clock_now", 0))
         return True
+
+
+def _union(first, second) -> list:
+    return list(dict.fromkeys(list(first) + list(second)))
 
 
 def _encode(obj):

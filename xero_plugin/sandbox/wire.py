@@ -57,6 +57,45 @@ def day_of(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
 
 
+# Organisation.Timezone (the SPEC's TimeZone enum: Windows zone ids, upper-case, no spaces) -> IANA zone.
+XERO_TIMEZONES = {
+    "NEWZEALANDSTANDARDTIME": "Pacific/Auckland", "CHATHAMISLANDSSTANDARDTIME": "Pacific/Chatham",
+    "AUSEASTERNSTANDARDTIME": "Australia/Sydney", "EAUSTRALIASTANDARDTIME": "Australia/Brisbane",
+    "CENAUSTRALIASTANDARDTIME": "Australia/Adelaide", "AUSCENTRALSTANDARDTIME": "Australia/Darwin",
+    "WAUSTRALIASTANDARDTIME": "Australia/Perth", "TASMANIASTANDARDTIME": "Australia/Hobart",
+    "GMTSTANDARDTIME": "Europe/London", "UTC": "Etc/UTC", "WEUROPESTANDARDTIME": "Europe/Berlin",
+    "ROMANCESTANDARDTIME": "Europe/Paris", "SINGAPORESTANDARDTIME": "Asia/Singapore",
+    "SOUTHAFRICASTANDARDTIME": "Africa/Johannesburg", "EASTERNSTANDARDTIME": "America/New_York",
+    "CENTRALSTANDARDTIME": "America/Chicago", "MOUNTAINSTANDARDTIME": "America/Denver",
+    "PACIFICSTANDARDTIME": "America/Los_Angeles", "HAWAIIANSTANDARDTIME": "Pacific/Honolulu",
+    "FIJISTANDARDTIME": "Pacific/Fiji",
+}
+
+
+def org_day(epoch: float, xero_timezone: str | None) -> str:
+    """The calendar day of an instant in an organisation's timezone (Organisation.Timezone), ISO.
+
+    Xero: "If the Date element is not specified it will default to the current date based on the
+    timezone setting of the organisation" [SPEC Invoice.Date]. Unknown zones fall back to UTC.
+    """
+    name = XERO_TIMEZONES.get((xero_timezone or "").upper())
+    try:
+        from zoneinfo import ZoneInfo
+        zone = ZoneInfo(name) if name else dt.timezone.utc
+    except Exception:  # no tz database: UTC rather than a crash
+        zone = dt.timezone.utc
+    return dt.datetime.fromtimestamp(epoch, zone).date().isoformat()
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def lock_day(day: str) -> str:
+    """ISO day -> Xero's ``30-Nov-2018`` (as in "... currently set at 30-Nov-2018"), locale-independent."""
+    d = dt.date.fromisoformat(day)
+    return "%02d-%s-%d" % (d.day, _MONTHS[d.month - 1], d.year)
+
+
 def parse_day(value) -> str:
     """Accept ``/Date(ms[+hhmm])/``, ``2019-03-11`` or ``2021-10-18T00:00:00+11:00``; return ISO day.
 

@@ -28,6 +28,11 @@ class ConnectionViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = ConnectionSerializer
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_fields = ["provider", "state"]
+    write_permissions = {
+        "create": ("connect a supplier's provider", ["integrations_core.add_connection"]),
+        "disconnect": ("disconnect a connection", ["integrations_core.change_connection"]),
+        "resync": ("start a re-sync run", ["integrations_core.add_resyncrun"]),
+    }
 
     def get_queryset(self):
         return connections_for(supplier_id=self.supplier_id)
@@ -38,7 +43,7 @@ class ConnectionViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=ConnectStartSerializer, responses={201: ConnectStartResultSerializer},
                    summary="Start connecting a provider: returns the link to send the supplier's browser to")
     def create(self, request):
-        data = ConnectStartSerializer(data=request.data)
+        data = ConnectStartSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         supplier = self.acting_supplier(data.validated_data.get("supplier"))
         provider = data.validated_data["provider"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from django.db import IntegrityError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 
 from ...diagnosis import invoice_diagnose
 from ...errors import InvalidInput
-from ...invoices import LineInput, invoice_cancel, invoice_generate, invoice_mark_paid, invoice_update
+from ...invoices import LineInput, invoice_cancel, invoice_mark_paid, invoice_upsert
 from ...models import Invoice, Product, Supplier
 from ...selectors import invoices_for
 from ..filters import InvoiceFilter
@@ -44,6 +43,11 @@ class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModel
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = InvoiceFilter
     pagination_class = NewestFirst
+    write_permissions = {
+        "upsert": ("create or update invoices", ["integrations_core.add_invoice", "integrations_core.change_invoice"]),
+        "mark_paid": ("mark invoices paid", ["integrations_core.change_invoice"]),
+        "cancel": ("cancel invoices", ["integrations_core.change_invoice"]),
+    }
 
     def get_queryset(self):
         return invoices_for(supplier_id=self.supplier_id, detail=self.action != "list")
@@ -77,17 +81,10 @@ class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModel
         fields = dict(data.validated_data)
         supplier = self.acting_supplier(fields.pop("supplier", None))
         lines = _lines(supplier, fields.pop("lines"))
-        existing = Invoice.objects.filter(supplier=supplier, external_id=external_id).first()
-        if existing is None:
-            try:
-                invoice = invoice_generate(supplier=supplier, external_id=external_id, lines=lines, **fields)
-            except IntegrityError:  # the same id created by a concurrent request: this one is an update
-                existing = Invoice.objects.get(supplier=supplier, external_id=external_id)
-            else:
-                return Response({"outcome": "created", "invoice": self._detail(invoice)},
-                                status=status.HTTP_201_CREATED)
-        invoice, changed = invoice_update(invoice=existing, lines=lines, **fields)
-        return Response({"outcome": "updated" if changed else "unchanged", "invoice": self._detail(invoice)})
+        # One read-then-write under the supplier's lock: racing requests with this id make one invoice.
+        invoice, outcome = invoice_upsert(supplier=supplier, external_id=external_id, lines=lines, **fields)
+        return Response({"outcome": outcome, "invoice": self._detail(invoice)},
+                        status=status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK)
 
     @extend_schema(request=MarkPaidSerializer, responses=InvoiceActionResultSerializer,
                    summary="Mark the order as paid (fires 'order marked as paid')")

@@ -11,6 +11,9 @@ from ..serializers import ProviderSerializer
 
 
 class ProviderList(APIView):
-    @extend_schema(responses=ProviderSerializer(many=True), summary="The installed providers and their capabilities")
+    @extend_schema(responses=ProviderSerializer(many=True), summary="The installed providers and their capabilities",
+                   description="Every accounting system this service can connect, with its display name and what it "
+                               "supports: `supports_resync` (the Resync and Mark as Resolved actions) or, for Xero, "
+                               "the name of its own manual re-sync.")
     def get(self, request):
         return Response(ProviderSerializer([dataclasses.asdict(c) for c in registry.capabilities()], many=True).data)

@@ -16,6 +16,10 @@ class SyncViewSet(SupplierScoped, mixins.RetrieveModelMixin, viewsets.GenericVie
     serializer_class = SyncSerializer
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = None
+    write_permissions = {
+        "resync": ("resync an invoice's sync", ["integrations_core.change_invoicesync"]),
+        "resolve": ("mark a sync as resolved", ["integrations_core.change_invoicesync"]),
+    }
 
     def get_queryset(self):
         qs = InvoiceSync.objects.select_related("connection", "invoice")

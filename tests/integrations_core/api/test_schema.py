@@ -27,6 +27,17 @@ def test_schema_and_docs_are_served(client):
 
 
 @pytest.mark.django_db
+def test_every_operation_is_described_for_a_storefront_developer(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    operations = [(method, path, op) for path, item in paths.items() for method, op in item.items()]
+    assert len(operations) == 18
+    for method, path, operation in operations:
+        text = operation.get("description", "")
+        assert len(text) > 40, (method, path)
+        assert not any(word in text for word in ("mixin", "self.", "View ", ":return:", ":raises")), (method, path)
+
+
+@pytest.mark.django_db
 def test_health_reports_database_redis_and_queues(client):
     response = client.get("/health/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200

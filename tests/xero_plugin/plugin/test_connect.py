@@ -48,6 +48,8 @@ def test_connect_several_organisations_lets_the_supplier_choose(xero, admin_clie
     chooser = _consent(admin_client, supplier, xero)
     assert chooser.status_code == 200 and b"Demo Company (AU)" in chooser.content
     assert not Connection.objects.filter(state=ConnectionState.CONNECTED).exists()
+    reloaded = admin_client.get(f"/xero/callback/?{chooser.request['QUERY_STRING']}")  # its code is spent
+    assert reloaded.status_code == 200 and b"Demo Company (AU)" in reloaded.content
 
     bad = admin_client.post("/xero/tenant/", {"tenant_id": "not-authorised"})
     assert bad.status_code == 400

@@ -75,3 +75,35 @@ def test_spent_minute_budget_waits_without_calling_xero(xero, xero_conn, supplie
     assert waiting.error_message.startswith("Sync unsuccessful (rate limited)") and waiting.attempts == 0
     assert xero.control.call_count(method="POST", endpoint_contains="Invoices") == 2
     assert Connection.objects.get(pk=xero_conn.pk).state == ConnectionState.CONNECTED
+
+
+def test_invoices_made_while_disconnected_are_the_backlog_once_reconnected(xero, xero_conn, supplier, worker):
+    from integrations_core.connections import _mark_connected
+    from integrations_core.hookspecs import RemoteTenant
+    from integrations_core.invoices import invoice_update
+    from integrations_core.selectors import connection_backlog, connections_for
+    from xero_plugin.manual_resync import manual_resync, select_invoices
+    from xero_plugin.tokens import store_token
+
+    product = ProductFactory(supplier=supplier, sku="BREAD", sales_account_code="200", tax_type="OUTPUT2")
+    connection_disconnect(connection_id=xero_conn.pk, supplier=supplier)
+    made = [make_invoice(supplier, lines=[line(product)], number=f"INV-AWAY-{n}") for n in range(3)]
+    changed, _ = invoice_update(invoice=made[0], order_reference="PO-CHANGED")
+    worker.run()
+    assert xero.control.invoices(TENANT_NZ, invoice_number="INV-AWAY-0") == []
+
+    xero_conn.refresh_from_db()
+    store_token(xero_conn, xero.control.issue_tokens([TENANT_NZ]))  # the supplier connects the same organisation
+    _mark_connected(xero_conn, RemoteTenant(id=TENANT_NZ, name="Demo Company (NZ)"))
+
+    backlog = connection_backlog(connection=xero_conn)
+    assert sorted(s.invoice.number for s in backlog) == ["INV-AWAY-0", "INV-AWAY-1", "INV-AWAY-2"]
+    assert {s.error_category for s in backlog} == {"not_connected"}
+    assert "Xero is not connected" in backlog[0].error_message
+    assert connections_for(supplier_id=supplier.pk).get(pk=xero_conn.pk).backlog_count == 3
+
+    outcomes = manual_resync(connection=xero_conn, invoices=select_invoices(connection=xero_conn, backlog=True))
+    assert sorted(o.result for o in outcomes) == ["created"] * 3
+    [remote] = xero.control.invoices(TENANT_NZ, invoice_number="INV-AWAY-0")
+    assert remote["Reference"] == "PO-CHANGED"  # at its latest version
+    assert not connection_backlog(connection=xero_conn).exists()

@@ -79,3 +79,21 @@ def test_a_webhook_applies_to_every_connection_of_the_organisation_and_a_failed_
         assert invoice.status == InvoiceStatus.PAID
         assert InvoiceSync.objects.get(invoice=invoice).state == SyncState.LOCKED
     assert set(RemoteEvent.objects.values_list("outcome", flat=True)) == {"paid"}
+
+
+@pytest.mark.parametrize("status", ["VOIDED", "DELETED"])
+def test_a_void_or_delete_in_xero_shows_its_own_outcome_not_paid(status, xero, xero_conn, supplier, product, worker):
+    invoice = make_invoice(supplier, lines=[line(product)])
+    worker.run()
+    since = timezone.now() - dt.timedelta(minutes=5)
+    xero.control.mark_invoice(TENANT_NZ, invoice.number, status=status)
+
+    connection_reconcile(connection=xero_conn, since=since)
+
+    sync = InvoiceSync.objects.get(invoice=invoice)
+    word = status.lower()
+    assert (sync.state, sync.error_category) == (SyncState.FAILED, f"{word}_remotely")
+    assert sync.error_message == f"Invoice is {word} in Xero: it takes no more changes"
+    assert not sync.remote_locked and "paid" not in sync.error_message.lower()
+    invoice.refresh_from_db()
+    assert invoice.status != InvoiceStatus.PAID

@@ -6,13 +6,12 @@ from xero_python.accounting import Contact, Invoice, Invoices, LineAmountTypes, 
 
 
 def invoice(number=None, account="200", tax="OUTPUT2", status="AUTHORISED", contact="Acme Ltd", amount=10.5,
-            quantity=2, **extra):
-    """An SDK Invoice model with one line."""
+            quantity=2, date=dt.date(2024, 5, 1), due_date=dt.date(2024, 5, 31), **extra):
+    """An SDK Invoice model with one line (``date=None`` leaves the Date to Xero)."""
     return Invoice(type="ACCREC", contact=Contact(name=contact), invoice_number=number, status=status,
                    line_items=[LineItem(description="Widget", quantity=quantity, unit_amount=amount,
                                         account_code=account, tax_type=tax)],
-                   date=dt.date(2024, 5, 1), due_date=dt.date(2024, 5, 31),
-                   line_amount_types=LineAmountTypes.EXCLUSIVE, **extra)
+                   date=date, due_date=due_date, line_amount_types=LineAmountTypes.EXCLUSIVE, **extra)
 
 
 def batch(*invoices):

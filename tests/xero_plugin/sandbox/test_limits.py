@@ -91,3 +91,72 @@ def test_headers_on_errors_and_relaxed_limits(xero_sandbox, sdk_client):
     xero_sandbox.control.relax_limits()
     for _ in range(70):
         client.accounting.get_organisations(TENANT_NZ)
+
+
+def _at_once(n, call):
+    """Run ``call`` in ``n`` threads released together; returns their outcomes."""
+    barrier, outcomes, lock = threading.Barrier(n), [], threading.Lock()
+
+    def run():
+        barrier.wait()
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
+            result = exc
+        with lock:
+            outcomes.append(result)
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.parametrize("slow", ["latency", "slow_fault"])
+def test_twelve_sdk_calls_at_once_five_run_seven_get_concurrent_429s(xero_sandbox, sdk_client, slow):
+    """Each call takes a while (as Xero's do); only 5 per organisation may be in progress. The 429s say
+    ``X-Rate-Limit-Problem: concurrent`` with no Retry-After (XERO.md 6.4), so even the SDK's default
+    urllib3 retries (which only sleep on a Retry-After) hand them straight to the caller."""
+    client = sdk_client(xero_sandbox, tenant_ids=[TENANT_NZ, TENANT_AU], retries=None)
+    if slow == "latency":
+        xero_sandbox.control.set_config(api_latency=0.5)
+    else:
+        xero_sandbox.control.inject_fault("slow", count=12, path="/Organisation", delay=0.5)
+    xero_sandbox.control.clear_request_log()
+
+    outcomes = _at_once(12, lambda: client.accounting.get_organisations(TENANT_NZ))
+
+    ok = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, RateLimitException)]
+    assert len(ok) == 5 and len(refused) == 7, outcomes
+    for exc in refused:
+        assert exc.status == 429 and exc.rate_limit == "concurrent"
+        assert exc.headers["X-Rate-Limit-Problem"] == "concurrent"
+        assert exc.headers.get("Retry-After") is None
+        assert exc.headers["X-MinLimit-Remaining"] and exc.headers["X-DayLimit-Remaining"]
+    log = xero_sandbox.control.request_log()
+    assert sorted(r["status"] for r in log) == [200] * 5 + [429] * 7  # one request per call: no retries
+    # Another organisation has its own five; once the calls are over, there is room again.
+    assert client.accounting.get_organisations(TENANT_AU).organisations
+    assert client.accounting.get_organisations(TENANT_NZ).organisations
+
+
+def test_a_held_back_answer_still_holds_its_slot(xero_sandbox):
+    """A call is in progress until it has answered: committed, then held back (timeout_after_commit)."""
+    tokens = xero_sandbox.control.issue_tokens([TENANT_NZ])
+    headers = {"Authorization": "Bearer " + tokens["access_token"], "xero-tenant-id": TENANT_NZ}
+    xero_sandbox.control.inject_fault("timeout_after_commit", count=5, path="/Organisation", delay=0.8)
+    url = xero_sandbox.accounting_url + "/Organisation"
+    held = []
+    threads = [threading.Thread(target=lambda: held.append(requests.get(url, headers=headers, timeout=5).status_code))
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    sixth = requests.get(url, headers=headers, timeout=5)
+    for t in threads:
+        t.join()
+    assert held == [200] * 5
+    assert sixth.status_code == 429 and sixth.headers["X-Rate-Limit-Problem"] == "concurrent"
+    assert requests.get(url, headers=headers, timeout=5).status_code == 200

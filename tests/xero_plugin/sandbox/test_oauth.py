@@ -16,8 +16,16 @@ from xero_python.exceptions import AccountingBadRequestException, HTTPStatusExce
 
 from xero_plugin.sandbox import TENANT_AU, TENANT_NZ, TENANT_NZ2
 
+from xero_plugin.sandbox import DEFAULT_REDIRECT_URIS, SandboxControlError, XeroSandbox
+
 REDIRECT = "http://localhost:9999/xero/callback"
 SCOPES = "openid profile email offline_access accounting.transactions accounting.contacts accounting.settings"
+
+
+@pytest.fixture(autouse=True)
+def _registered(xero_sandbox):
+    """This module's app also registered REDIRECT (a localhost port of its own) in the developer portal."""
+    xero_sandbox.control.set_redirect_uris([REDIRECT], add=True)
 
 
 def _pkce():
@@ -204,3 +212,76 @@ def test_revocation_endpoint(xero_sandbox, sdk_client):
     listing = requests.get(xero_sandbox.base_url + "/connections",
                            headers={"Authorization": "Bearer " + xero_sandbox.control.issue_tokens([TENANT_AU])["access_token"]})
     assert [c["tenantId"] for c in listing.json()] == [TENANT_AU]
+
+
+def _error_page(answer, text):
+    """Xero's authorize error page: no redirect back, so no code."""
+    assert answer.status_code == 500 and "Location" not in answer.headers
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "Sorry, something went wrong" in answer.text and "Error code: 500" in answer.text
+    assert text in answer.text
+
+
+@pytest.mark.parametrize("uri", [
+    REDIRECT + "/",                                   # a trailing slash more
+    "http://localhost:9998/xero/callback",            # another port
+    "http://127.0.0.1:9999/xero/callback",            # the same place by another name
+    "https://localhost:9999/xero/callback",           # another scheme
+    REDIRECT + "?next=/admin/",                       # a query added
+    "http://LOCALHOST:9999/xero/callback",            # case
+    "",
+])
+def test_redirect_uri_must_match_a_registered_one_exactly(xero_sandbox, uri):
+    xero_sandbox.control.auto_approve()
+    _, challenge = _pkce()
+    params = dict(_authorize_params(xero_sandbox, challenge), redirect_uri=uri)
+    answer = requests.get(xero_sandbox.authorize_url, params=params, allow_redirects=False)
+    _error_page(answer, "Error: unauthorized_client : Invalid redirect_uri")
+    # Submitting the consent form with it is refused the same way.
+    xero_sandbox.control.auto_approve(enabled=False)
+    posted = requests.post(xero_sandbox.authorize_url, data=dict(params, tenant=TENANT_NZ, action="approve"),
+                           allow_redirects=False)
+    _error_page(posted, "Invalid redirect_uri")
+
+
+def test_unknown_client_and_scopes_get_the_error_page(xero_sandbox):
+    xero_sandbox.control.auto_approve()
+    _, challenge = _pkce()
+    good = _authorize_params(xero_sandbox, challenge)
+    unknown_client = requests.get(xero_sandbox.authorize_url, params=dict(good, client_id="NOSUCHCLIENT"),
+                                  allow_redirects=False)
+    _error_page(unknown_client, "Error: unauthorized_client")
+    for scope in (SCOPES + " accounting.everything", "openid offline_access accounting.transaction"):
+        answer = requests.get(xero_sandbox.authorize_url, params=dict(good, scope=scope), allow_redirects=False)
+        _error_page(answer, "Error: invalid_scope")
+    # Read-only and granular scopes are Xero's own: accepted.
+    granular = "offline_access accounting.invoices accounting.payments.read accounting.settings.read"
+    answer = requests.get(xero_sandbox.authorize_url, params=dict(good, scope=granular), allow_redirects=False)
+    assert answer.status_code == 302 and _code_from(answer.headers["Location"])["scope"] == granular
+    with pytest.raises(SandboxControlError):
+        xero_sandbox.control.issue_tokens([TENANT_NZ], scopes=["offline_access", "accounting.everything"])
+
+
+def test_registered_redirect_uris_by_default_by_control_and_by_constructor(xero_sandbox):
+    control = xero_sandbox.control
+    assert control.redirect_uris() == list(DEFAULT_REDIRECT_URIS) + [REDIRECT]
+    assert {"http://testserver/xero/callback/", "http://127.0.0.1:8000/xero/callback/",
+            "http://localhost:8000/xero/callback/"} <= set(DEFAULT_REDIRECT_URIS)
+    assert control.set_redirect_uris(["https://app.example/xero/callback/"]) == ["https://app.example/xero/callback/"]
+    control.auto_approve()
+    _, challenge = _pkce()
+    refused = requests.get(xero_sandbox.authorize_url, params=_authorize_params(xero_sandbox, challenge),
+                           allow_redirects=False)
+    _error_page(refused, "Invalid redirect_uri")
+    accepted = requests.get(xero_sandbox.authorize_url, allow_redirects=False, params=dict(
+        _authorize_params(xero_sandbox, challenge), redirect_uri="https://app.example/xero/callback/"))
+    assert accepted.headers["Location"].startswith("https://app.example/xero/callback/?code=")
+    control.reset()  # back to the URIs the sandbox was started with
+    assert control.redirect_uris() == list(DEFAULT_REDIRECT_URIS)
+
+    own = XeroSandbox(redirect_uris=["http://127.0.0.1:8123/xero/callback/"]).start()
+    try:
+        assert own.control.redirect_uris() == ["http://127.0.0.1:8123/xero/callback/"]
+        assert own.describe()["redirect_uris"] == ["http://127.0.0.1:8123/xero/callback/"]
+    finally:
+        own.stop()

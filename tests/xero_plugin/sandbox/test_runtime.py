@@ -8,7 +8,7 @@ import sys
 
 import requests
 
-from xero_plugin.sandbox import DEFAULT_CLIENT_ID, TENANT_NZ, XeroSandbox
+from xero_plugin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URIS, TENANT_NZ, XeroSandbox
 
 from .helpers import batch, invoice
 
@@ -31,16 +31,40 @@ def test_runs_as_a_process_and_prints_its_urls():
         assert proc.wait(timeout=10) == 0
 
 
+def _describe(*args, env=None):
+    """Start ``python -m xero_plugin.sandbox`` and return what it prints about itself."""
+    proc = subprocess.Popen([sys.executable, "-m", "xero_plugin.sandbox", "--port", "0", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = []
+        while not lines or lines[-1] != "}\n":
+            lines.append(proc.stdout.readline())
+        return json.loads("".join(lines))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_process_registers_the_redirect_uris_it_is_given():
+    env = dict(os.environ, XERO_REDIRECT_URI="http://127.0.0.1:8123/xero/callback/")
+    # make run exports the app's XERO_REDIRECT_URI beside it: registered with the default set.
+    assert _describe(env=env)["redirect_uris"] == list(DEFAULT_REDIRECT_URIS) + ["http://127.0.0.1:8123/xero/callback/"]
+    given = _describe("--redirect-uri", "https://a.example/cb", "--redirect-uri", "http://localhost:5000/cb", env=env)
+    assert given["redirect_uris"] == ["https://a.example/cb", "http://localhost:5000/cb"]
+
+
 def test_state_file_survives_a_restart(tmp_path, sdk_client):
     path = str(tmp_path / "xero.json")
     first = XeroSandbox(state_file=path).start()
     tokens = first.control.issue_tokens([TENANT_NZ])
     sdk_client(first, tokens).accounting.create_invoices(TENANT_NZ, batch(invoice("S-1")))
     first.stop()
-    second = XeroSandbox(state_file=path).start()
+    second = XeroSandbox(state_file=path, redirect_uris=["http://127.0.0.1:8124/xero/callback/"]).start()
     try:
         again = sdk_client(second, tokens).accounting.get_invoice(TENANT_NZ, "S-1").invoices[0]
         assert again.total == first.state.orgs[TENANT_NZ]["invoices"][again.invoice_id]["Total"]
+        # This run's redirect URI is registered beside the ones the file remembers (make run on another port).
+        assert second.control.redirect_uris() == list(DEFAULT_REDIRECT_URIS) + ["http://127.0.0.1:8124/xero/callback/"]
     finally:
         second.stop()
 

@@ -39,18 +39,31 @@ class Command(BaseCommand):
             connection = connection_for(supplier=supplier)
             invoices = select_invoices(connection=connection, numbers=options["numbers"], since=options["since"],
                                        until=options["until"], backlog=options["backlog"])
+            if not invoices:
+                self.stdout.write(f"Nothing to re-sync: no invoice of {supplier.name} matches "
+                                  f"({self._selection(options)}).")
+                return
             self.stderr.write(estimate(connection, len(invoices)).describe())
             outcomes = manual_resync(connection=connection, invoices=invoices, dry_run=options["dry_run"],
                                      progress=self._progress)
         except ServiceError as error:
             raise CommandError(error.message) from None
         self.stderr.write("")
+        self.stderr.flush()  # the progress bar ends before the table starts, on one terminal
         width = max([len(o.number) for o in outcomes] + [7])
         self.stdout.write(f"{'invoice':<{width}}  {'outcome':<15} message")
         for o in outcomes:
             self.stdout.write(f"{o.number:<{width}}  {o.result:<15} {o.message}")
         counts = Counter(o.result for o in outcomes)
         self.stdout.write("summary: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"))
+
+    @staticmethod
+    def _selection(options) -> str:
+        if options["numbers"]:
+            return "numbers " + ", ".join(options["numbers"])
+        if options["backlog"]:
+            return "the backlog is empty"
+        return f"issued {options['since'] or 'any time'} to {options['until'] or 'today'}"
 
     def _progress(self, done: int, total: int) -> None:
         filled = int(30 * done / total) if total else 30
