@@ -97,3 +97,24 @@ def test_a_void_or_delete_in_xero_shows_its_own_outcome_not_paid(status, xero, x
     assert not sync.remote_locked and "paid" not in sync.error_message.lower()
     invoice.refresh_from_db()
     assert invoice.status != InvoiceStatus.PAID
+
+
+@pytest.mark.parametrize("status", ["VOIDED", "DELETED"])
+def test_a_change_refused_because_the_invoice_was_voided_or_deleted_in_xero_says_so(status, xero, xero_conn, supplier,
+                                                                                   product, worker):
+    from integrations_core.invoices import invoice_update
+
+    invoice = make_invoice(supplier, lines=[line(product)])
+    worker.run()
+    xero.control.mark_invoice(TENANT_NZ, invoice.number, status=status)  # no webhook, no reconciliation yet
+
+    invoice_update(invoice=invoice, lines=[line(product, quantity="3")])
+    worker.run()  # Xero refuses: "Invoice not of valid status for modification", worded alike for all statuses
+
+    sync = InvoiceSync.objects.get(invoice=invoice)
+    word = status.lower()
+    assert (sync.state, sync.error_category, sync.remote_locked) == (SyncState.FAILED, f"{word}_remotely", False)
+    assert sync.error_message == f"Invoice is {word} in Xero: it takes no more changes"
+    assert "new invoice" in sync.error_fix
+    [remote] = xero.control.invoices(TENANT_NZ)
+    assert remote["Status"] == status
