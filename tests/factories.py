@@ -87,6 +87,15 @@ def line(product, quantity="1", unit_price="10", **kwargs) -> LineInput:
                      product=product, **kwargs)
 
 
+def invoice_body(**overrides) -> dict:
+    """A storefront's PUT /api/v1/invoices/external/{id}/ body, with `overrides`."""
+    data = {"number": "INV-100", "customer": "The Corner Cafe", "order_reference": "ORD-9",
+            "issue_date": "2026-11-01", "due_date": "2026-11-30", "currency": "AUD",
+            "lines": [{"description": "Milk 2L", "quantity": "3", "unit_price": "2.50"}]}
+    data.update(overrides)
+    return data
+
+
 def api_key_for(supplier) -> str:
     """A new API key of `supplier`, raw (as the storefront holds it)."""
     from integrations_core.api_keys import api_key_create

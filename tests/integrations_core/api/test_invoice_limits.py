@@ -18,19 +18,11 @@ from integrations_core.currencies import ISO_4217
 from integrations_core.errors import InvalidInput
 from integrations_core.invoices import LineInput, invoice_generate, invoice_update
 from integrations_core.models import Customer, Invoice, InvoiceLine, Trigger
-from tests.factories import api_key_for, make_invoice
+from tests.factories import api_key_for, invoice_body as body, make_invoice
 from tests.integrations_core.api.conftest import client_with_key
 
 URL = "/api/v1/invoices/external/{}/"
 MAX = "99999999.9999"  # the most a quantity or unit price holds (12 digits, 4 places)
-
-
-def body(**overrides):
-    data = {"number": "INV-100", "customer": "The Corner Cafe", "order_reference": "ORD-9",
-            "issue_date": "2026-11-01", "due_date": "2026-11-30", "currency": "AUD",
-            "lines": [{"description": "Milk 2L", "quantity": "3", "unit_price": "2.50"}]}
-    data.update(overrides)
-    return data
 
 
 def lines(*pairs):

@@ -8,17 +8,9 @@ from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
 from integrations_core.models import Invoice, SyncState, Trigger
-from tests.factories import ConnectionFactory, ProductFactory, make_invoice
+from tests.factories import ConnectionFactory, ProductFactory, invoice_body as body, make_invoice
 
 pytestmark = pytest.mark.django_db
-
-
-def body(**overrides):
-    data = {"number": "INV-100", "customer": "The Corner Cafe", "order_reference": "ORD-9",
-            "issue_date": "2026-11-01", "due_date": "2026-11-30", "currency": "AUD",
-            "lines": [{"description": "Milk 2L", "quantity": "3", "unit_price": "2.50"}]}
-    data.update(overrides)
-    return data
 
 
 def test_upsert_creates_then_updates_then_changes_nothing(api, supplier, netsuite):

@@ -6,29 +6,10 @@ import json
 import pytest
 
 from integrations_core.models import RemoteEvent
-from xero_plugin.sandbox import webhook_signature
 
 pytestmark = pytest.mark.django_db
 
-KEY = "test-webhook-key"
-EVENT = {"resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/717f2bfc-c6d4-41fd-b238-3f2f0c0cf777",
-         "resourceId": "717f2bfc-c6d4-41fd-b238-3f2f0c0cf777", "eventDateUtc": "2026-11-21T01:15:39.902",
-         "eventType": "UPDATE", "eventCategory": "INVOICE", "tenantId": "c2cc9b6e-9458-4c7d-93cc-f02b81b0594f",
-         "tenantType": "ORGANISATION"}
-
-
-@pytest.fixture(autouse=True)
-def _key(settings):
-    settings.XERO_WEBHOOK_KEY = KEY
-
-
-def _post_raw(client, body: bytes, key: str = KEY):
-    return client.post("/xero/webhooks/", data=body, content_type="application/json",
-                       headers={"x-xero-signature": webhook_signature(key, body)})
-
-
-def _post(client, payload, key: str = KEY):
-    return _post_raw(client, json.dumps(payload).encode(), key)
+from .signed import EVENT, KEY, post as _post, post_raw as _post_raw
 
 
 def _event(**changes):

@@ -1,29 +1,12 @@
 """Xero webhooks in: signature over the raw body, intent to receive, each event acted on once."""
 
-import json
-
 import pytest
 
 from integrations_core.models import RemoteEvent
-from xero_plugin.webhooks import signature_is_valid
 from xero_plugin.sandbox import webhook_signature
+from xero_plugin.webhooks import signature_is_valid
 
-KEY = "test-webhook-key"
-EVENT = {"resourceUrl": "https://api.xero.com/api.xro/2.0/Invoices/717f2bfc-c6d4-41fd-b238-3f2f0c0cf777",
-         "resourceId": "717f2bfc-c6d4-41fd-b238-3f2f0c0cf777", "eventDateUtc": "2026-11-21T01:15:39.902",
-         "eventType": "UPDATE", "eventCategory": "INVOICE", "tenantId": "c2cc9b6e-9458-4c7d-93cc-f02b81b0594f",
-         "tenantType": "ORGANISATION"}
-
-
-@pytest.fixture(autouse=True)
-def _key(settings):
-    settings.XERO_WEBHOOK_KEY = KEY
-
-
-def _post(client, payload: dict, key: str = KEY):
-    body = json.dumps(payload).encode()
-    return client.post("/xero/webhooks/", data=body, content_type="application/json",
-                       headers={"x-xero-signature": webhook_signature(key, body)})
+from .signed import EVENT, KEY, post as _post
 
 
 def test_webhook_signature_is_hmac_sha256_of_the_raw_body():
