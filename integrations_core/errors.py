@@ -20,6 +20,8 @@ class ErrorCategory(str, enum.Enum):
     VOIDED_REMOTELY = "voided_remotely"
     DELETED_REMOTELY = "deleted_remotely"
     INVALID_ACCOUNT_OR_TAX = "invalid_account_or_tax"
+    CONTACT_ARCHIVED = "contact_archived"
+    CURRENCY_NOT_ENABLED = "currency_not_enabled"
     MISSING_GL_ACCOUNT = "missing_gl_account"
     TRANSIENT = "transient"
     RATE_LIMITED = "rate_limited"
@@ -43,6 +45,8 @@ MESSAGES: dict[ErrorCategory, str] = {
     ErrorCategory.DELETED_REMOTELY: "Invoice is deleted in {provider}: it takes no more changes",
     ErrorCategory.INVALID_ACCOUNT_OR_TAX: "Account/Tax Rate must be Valid",
     ErrorCategory.MISSING_GL_ACCOUNT: "Missing GL account",
+    ErrorCategory.CONTACT_ARCHIVED: "The retailer's contact is archived in {provider}",
+    ErrorCategory.CURRENCY_NOT_ENABLED: "The invoice's currency is not set up in {provider}",
     ErrorCategory.TRANSIENT: "Sync unsuccessful",
     ErrorCategory.RATE_LIMITED: "Sync unsuccessful (rate limited)",
     ErrorCategory.VALIDATION: "{provider} rejected the invoice",
@@ -80,6 +84,16 @@ FIXES: dict[ErrorCategory, str] = {
     ErrorCategory.INVALID_ACCOUNT_OR_TAX: (
         "The sales code in {platform} doesn't match an active account code (or tax rate) in {provider}. "
         "Set it to an active code, then re-sync the invoice."
+    ),
+    ErrorCategory.CONTACT_ARCHIVED: (
+        "The {provider} contact this retailer is linked to has been archived. Restore the contact in {provider} "
+        "(Contacts > Archived), or ask {platform} Support to link the retailer to another contact, then re-sync "
+        "the invoice."
+    ),
+    ErrorCategory.CURRENCY_NOT_ENABLED: (
+        "The organisation has not added this currency in {provider}. Add it in {provider} (Accounting > Advanced > "
+        "Currencies, which needs a plan with multi-currency), or invoice in a currency it has, then re-sync the "
+        "invoice."
     ),
     ErrorCategory.MISSING_GL_ACCOUNT: (
         "An item doesn't have an expense (GL) account assigned. Assign one to the item, then re-sync the invoice."
@@ -194,6 +208,13 @@ class NotFound(ServiceError):
 
 class NoConnection(ServiceError):
     code = "no_connection"
+    status = 409
+
+
+class WrongState(ServiceError):
+    """What was asked does not fit the object's state now (an invoice not paid, a connection not connected)."""
+
+    code = "wrong_state"
     status = 409
 
 

@@ -81,6 +81,26 @@ class RemoteInvoice:
     paid: bool = False
     voided: bool = False
     deleted: bool = False
+    # The remote's ids of the payments on it now, when the remote says (None: not known).
+    payment_ids: tuple[str, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SettingField:
+    """One integration setting of a connection, as the plugin offers it (see `settings_fields`).
+
+    `choices` are the values allowed now, read from the remote (its accounts, tax rates, ...), as
+    (value, label); None means free text. A `mapping` setting is an object: its keys are what `mapping` names
+    ("product category", "tracking category"), limited to `key_choices` when given, each value one of
+    `choices`. `default` applies while the setting is not set."""
+
+    key: str
+    label: str
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] | None = None
+    mapping: str = ""
+    key_choices: tuple[tuple[str, str], ...] | None = None
+    default: Any = ""
 
 
 @hookspec
@@ -235,6 +255,39 @@ def fetch_invoices(
     :param remote_ids: read these invoices (by the remote's id); None to use `modified_since` instead.
     :param modified_since: read every invoice changed at or after this time (reconciliation).
     :return: the invoices found (missing ones are left out); None if not this plugin's.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def settings_fields(connection: Connection) -> list[SettingField] | None:
+    """List the connection's integration settings, with their allowed values read from the remote now.
+
+    Called when support or the supplier views or edits the settings; the engine refuses a value that is not
+    among a field's `choices` (naming it) and keeps every change with who made it. The plugin reads the
+    stored values from `connection.settings` (a dict of key -> value) when it pushes.
+
+    :param connection: a connected connection of the plugin's provider.
+    :return: the fields, in the order they are shown; None if the connection is not this plugin's (a
+        provider without settings need not implement this hook).
+    :raises Exception: the remote could not be read; the engine shows it as one line and changes nothing.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def push_credit_note(connection: Connection, credit_note: Any, invoice_remote_id: str) -> PushResult | None:
+    """Make an approved credit note in the remote, exactly once, and allocate it to its invoice.
+
+    `credit_note` is an `integrations_core.models.CreditNote` (number, reason, amount, its invoice); its number
+    is unique per connection, so a push after a lost answer finds the one made before instead of making another.
+    Allocate as much as the invoice still owes in the remote; a credit beyond that stays as credit there.
+
+    :return: a `PushResult` with the remote's credit note id and `action` ("allocated" or "credit"); None if
+        not this plugin's (the engine then says the provider takes no credit notes).
+    :raises Exception: any failure; the engine classifies it with `classify_error` and shows its message.
 
     Stops at first non-None result.
     """

@@ -16,8 +16,9 @@ from django.utils import timezone
 from . import triggers
 from .currencies import is_iso_4217
 from .errors import InvalidInput
-from .models import Customer, Invoice, InvoiceLine, InvoiceStatus, Product, Supplier, TriggerKind
-from .models.invoice import LineAmountType
+from .models import (Customer, Invoice, InvoiceDocument, InvoiceLine, InvoicePayment, InvoiceStatus, Product, Supplier,
+                     TriggerKind)
+from .models.invoice import LineAmountType, LineKind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,10 +31,15 @@ class LineInput:
     product: Product | None = None
     account_code: str = ""
     tax_type: str = ""
+    kind: str = LineKind.PRODUCT  # goods, or freight / surcharge / discount (booked to the settings' accounts)
 
 
-_SYNCED_FIELDS = ("customer_id", "number", "order_reference", "issue_date", "due_date", "currency",
-                  "line_amount_type", "status")
+_SYNCED_FIELDS = ("customer_id", "number", "order_reference", "po_number", "issue_date", "due_date",
+                  "delivery_date", "comments", "currency", "currency_rate", "line_amount_type", "status", "attributes")
+# The order's own fields a connection may map (tracking): a flat object of short strings.
+MAX_ATTRIBUTES = 20
+_ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+ATTRIBUTE_VALUE_MAX = 100
 
 
 def _largest(model, field: str) -> Decimal:
@@ -132,11 +138,15 @@ def _clean_lines(supplier: Supplier, lines: list[LineInput]) -> list[dict]:
         _check_text(account_code, f"{prefix}.account_code", errors,
                     max_length=_max_length(InvoiceLine, "account_code"))
         _check_text(tax_type, f"{prefix}.tax_type", errors, max_length=_max_length(InvoiceLine, "tax_type"))
+        kind = line.kind or LineKind.PRODUCT
+        if kind not in LineKind.values:
+            errors.setdefault(f"{prefix}.kind", []).append(f"Choose one of {', '.join(LineKind.values)}.")
         if line.product is not None and line.product.supplier_id != supplier.id:
             errors.setdefault(f"{prefix}.product", []).append("This product belongs to another supplier.")
         cleaned.append(
             {
                 "position": position,
+                "kind": kind,
                 "product_id": line.product.id if line.product else None,
                 "description": description,
                 "quantity": quantity,
@@ -159,9 +169,22 @@ def _clean_header(fields: dict) -> None:
         errors["currency"] = [f"{currency!r} is not an ISO 4217 currency code (e.g. AUD, NZD, USD)."]
     if not str(fields.get("number", "x")).strip():
         errors["number"] = ["An invoice needs a number."]
-    for field in ("number", "order_reference"):
+    for field in ("number", "order_reference", "po_number"):
         if isinstance(fields.get(field), str):
             _check_text(fields[field], field, errors, max_length=_max_length(Invoice, field))
+    if isinstance(fields.get("comments"), str):  # several lines allowed: tabs and newlines are kept
+        _check_text(fields["comments"].replace("\n", " ").replace("\t", " "), "comments", errors,
+                    max_length=_max_length(Invoice, "comments"))
+    if fields.get("attributes") is not None:
+        _check_attributes(fields["attributes"], errors)
+    rate = fields.get("currency_rate")
+    if rate is not None:
+        value = _decimal(rate, "currency_rate", errors)
+        if "currency_rate" not in errors and not (0 < value < Decimal("100000000")):
+            errors["currency_rate"] = ["A positive rate (units of the invoice's currency per unit of the "
+                                       "organisation's), below 100000000."]
+        elif "currency_rate" not in errors:
+            fields["currency_rate"] = value.quantize(Decimal("0.0000000001"))
     issue, due = fields.get("issue_date"), fields.get("due_date")
     if issue and due and due < issue:
         errors["due_date"] = ["The due date cannot be before the issue date."]
@@ -169,6 +192,23 @@ def _clean_header(fields: dict) -> None:
         errors["line_amount_type"] = [f"Choose one of {', '.join(LineAmountType.values)}."]
     if errors:
         raise InvalidInput("The invoice is not valid.", field_errors=errors)
+
+
+def _check_attributes(attributes, errors: dict[str, list[str]]) -> None:
+    if not isinstance(attributes, dict):
+        errors["attributes"] = ["An object of names to short texts, e.g. {\"sales_channel\": \"wholesale\"}."]
+        return
+    if len(attributes) > MAX_ATTRIBUTES:
+        errors["attributes"] = [f"At most {MAX_ATTRIBUTES} attributes."]
+    for name, value in attributes.items():
+        key = f"attributes.{name}"[:80]
+        if not isinstance(name, str) or not _ATTRIBUTE_NAME.match(name):
+            errors.setdefault(key, []).append("Names are lowercase letters, digits and _, starting with a letter "
+                                              "(at most 40).")
+        if not isinstance(value, str):
+            errors.setdefault(key, []).append("Values are texts.")
+        else:
+            _check_text(value, key, errors, max_length=ATTRIBUTE_VALUE_MAX)
 
 
 def _content_hash(header: dict, lines: list[dict]) -> str:
@@ -184,6 +224,7 @@ def _lines_of(invoice: Invoice) -> list[dict]:
     return [
         {
             "position": line.position,
+            "kind": line.kind,
             "product_id": line.product_id,
             "description": line.description,
             "quantity": line.quantity.quantize(Decimal("0.0001")),
@@ -202,14 +243,47 @@ def _write_lines(invoice: Invoice, lines: list[dict]) -> None:
                         Decimal("0"))
 
 
-def _customer(supplier: Supplier, customer: Customer | str) -> Customer:
+def _customer(supplier: Supplier, customer: Customer | str, retailer_id: str | None = None) -> Customer:
+    """The supplier's customer: by the storefront's retailer id when given (renamed if its name changed, so it
+    keeps its remote contact), else by name; made when new."""
     if isinstance(customer, Customer):
         if customer.supplier_id != supplier.id:
             raise InvalidInput("This customer belongs to another supplier.",
                                field_errors={"customer": ["Unknown customer."]})
         return customer
     name = _customer_name(customer)
-    return Customer.objects.get_or_create(supplier=supplier, name=name)[0]
+    retailer_id = _retailer_id(retailer_id)
+    if not retailer_id:
+        return Customer.objects.get_or_create(supplier=supplier, name=name)[0]
+    named = Customer.objects.filter(supplier=supplier, name=name).first()
+    known = Customer.objects.filter(supplier=supplier, external_id=retailer_id).first()
+    if known is None:
+        if named is not None and named.external_id:
+            raise InvalidInput("Another retailer has this name.", field_errors={"customer": [
+                f"{name!r} is the name of the retailer with id {named.external_id!r}."]})
+        if named is not None:  # known by name until now: it takes the storefront's id
+            named.external_id = retailer_id
+            named.save(update_fields=["external_id"])
+            return named
+        return Customer.objects.create(supplier=supplier, name=name, external_id=retailer_id)
+    if known.name != name:
+        if named is not None:
+            raise InvalidInput("Another retailer has this name.", field_errors={"customer": [
+                f"{name!r} is already the name of another retailer."]})
+        known.name = name
+        known.save(update_fields=["name"])
+    return known
+
+
+def _retailer_id(value: str | None) -> str:
+    if value is None:
+        return ""
+    errors: dict[str, list[str]] = {}
+    value = str(value).strip()
+    _check_text(value, "retailer_id", errors, max_length=_max_length(Customer, "external_id"))
+    if errors:
+        raise InvalidInput("Not a valid retailer id.", field_errors=errors)
+    return value
 
 
 def _customer_name(customer: Customer | str) -> str:
@@ -246,6 +320,12 @@ def invoice_generate(
     due_date: dt.date | None = None,
     external_id: str | None = None,
     line_amount_type: str = LineAmountType.EXCLUSIVE,
+    po_number: str = "",
+    delivery_date: dt.date | None = None,
+    comments: str = "",
+    currency_rate: Decimal | None = None,
+    attributes: dict | None = None,
+    retailer_id: str | None = None,
 ) -> Invoice:
     """Create an invoice (version 1) and fire "invoice generated" for the supplier's connections.
 
@@ -254,7 +334,8 @@ def invoice_generate(
     """
     header = {"number": (number or "").strip(), "order_reference": order_reference or "", "issue_date": issue_date,
               "due_date": due_date, "currency": currency, "line_amount_type": line_amount_type,
-              "status": InvoiceStatus.ISSUED}
+              "status": InvoiceStatus.ISSUED, "po_number": po_number or "", "delivery_date": delivery_date,
+              "comments": comments or "", "currency_rate": currency_rate, "attributes": attributes or {}}
     _clean_header(header)
     cleaned = _clean_lines(supplier, lines)
     _customer_name(customer)
@@ -270,7 +351,7 @@ def invoice_generate(
         if Invoice.objects.filter(supplier=supplier, number=header["number"]).exists():
             raise InvalidInput(f"Invoice {header['number']} already exists.",
                                field_errors={"number": ["An invoice with this number already exists."]})
-        header["customer_id"] = _customer(supplier, customer).id
+        header["customer_id"] = _customer(supplier, customer, retailer_id).id
         invoice = Invoice(supplier=supplier, external_id=external_id, version=1, **header)
         invoice.content_hash = _content_hash(header, cleaned)
         invoice.save()
@@ -283,11 +364,13 @@ def invoice_generate(
 def invoice_update(*, invoice: Invoice, lines: list[LineInput] | None = None, **fields) -> tuple[Invoice, bool]:
     """Apply changes from the storefront; fire "order updated" only if content that syncs changed.
 
-    `fields` may hold customer, number, order_reference, issue_date, due_date, currency, line_amount_type.
+    `fields` may hold customer (with retailer_id), number, order_reference, po_number, issue_date, due_date,
+    delivery_date, comments, currency, line_amount_type, attributes.
     :return: (invoice, changed). A no-op update returns changed=False and writes nothing.
     :raises InvalidInput: as `invoice_generate`; a void invoice cannot change.
     """
-    allowed = {"customer", "number", "order_reference", "issue_date", "due_date", "currency", "line_amount_type"}
+    allowed = {"customer", "retailer_id", "number", "order_reference", "po_number", "issue_date", "due_date",
+               "delivery_date", "comments", "currency", "currency_rate", "line_amount_type", "attributes"}
     unknown = set(fields) - allowed
     if unknown:
         raise InvalidInput("Unknown invoice fields.", field_errors={f: ["Unknown field."] for f in sorted(unknown)})
@@ -297,9 +380,13 @@ def invoice_update(*, invoice: Invoice, lines: list[LineInput] | None = None, **
         if invoice.status == InvoiceStatus.VOID:
             raise InvalidInput(f"Invoice {invoice.number} is cancelled and cannot change.")
         header = _header_of(invoice)
+        retailer_id = fields.pop("retailer_id", None)
         if "customer" in fields:
-            header["customer_id"] = _customer(invoice.supplier, fields.pop("customer")).id
+            header["customer_id"] = _customer(invoice.supplier, fields.pop("customer"), retailer_id).id
         header.update({k: (v.strip() if isinstance(v, str) and k == "number" else v) for k, v in fields.items()})
+        header["attributes"] = header.get("attributes") or {}
+        header["po_number"] = header.get("po_number") or ""
+        header["comments"] = header.get("comments") or ""
         _clean_header(header)
         cleaned = _clean_lines(invoice.supplier, lines) if lines is not None else _lines_of(invoice)
         new_hash = _content_hash(header, cleaned)
@@ -360,12 +447,101 @@ def _set_status(invoice: Invoice, status: str, kind: str, **extra) -> tuple[Invo
     return invoice, True
 
 
+PDF_MAX_BYTES = 10 * 1024 * 1024  # Xero takes attachments up to 10 MB
+
+
+def invoice_attach_pdf(*, invoice: Invoice, content: bytes) -> tuple[InvoiceDocument, bool]:
+    """Keep the storefront's PDF of the invoice, as a new version of it: it is attached remotely with that
+    version's push, once. The same PDF again changes nothing.
+
+    :return: (document, changed).
+    :raises InvalidInput: not a PDF, empty, or over 10 MB; a cancelled invoice.
+    """
+    if not content or not bytes(content[:5]) == b"%PDF-":
+        raise InvalidInput("Not a PDF.", field_errors={"file": ["Send the invoice as a PDF (it starts with %PDF-)."]})
+    if len(content) > PDF_MAX_BYTES:
+        raise InvalidInput("The PDF is too large.", field_errors={"file": ["At most 10 MB."]})
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.status == InvoiceStatus.VOID:
+            raise InvalidInput(f"Invoice {invoice.number} is cancelled.")
+        latest = InvoiceDocument.objects.filter(invoice=invoice).first()
+        if latest is not None and latest.sha256 == digest:
+            return latest, False
+        # A new PDF is new content: a version of its own, so that it is pushed (and attached) once.
+        invoice.version += 1
+        invoice.save(update_fields=["version", "updated_at"])
+        document = InvoiceDocument.objects.create(
+            invoice=invoice, version=invoice.version, file_name=f"{invoice.number} v{invoice.version}.pdf"[:200],
+            content=content, sha256=digest)
+        triggers.fire_if_connected(invoice=invoice, kind=TriggerKind.ORDER_UPDATED)
+    return document, True
+
+
+BALANCE = "balance"  # the storefront id of the payment `invoice_mark_paid` records for what was still owed
+
+
 def invoice_mark_paid(*, invoice: Invoice, paid_at: dt.datetime | None = None) -> tuple[Invoice, bool]:
-    """Mark the order as paid and fire "order marked as paid" (the payment is recorded remotely).
+    """Mark the order as paid and fire "order marked as paid": what is still owed (all of it, unless parts were
+    paid before) becomes one payment, recorded remotely with the push.
 
     :return: (invoice, changed); marking a paid invoice paid again changes nothing.
     """
-    return _set_status(invoice, InvoiceStatus.PAID, TriggerKind.ORDER_PAID, paid_at=paid_at or timezone.now())
+    paid_at = paid_at or timezone.now()
+    with transaction.atomic():
+        invoice, changed = _set_status(invoice, InvoiceStatus.PAID, TriggerKind.ORDER_PAID, paid_at=paid_at)
+        if changed:
+            owed = invoice.total - sum((p.amount for p in invoice.payments.all()), Decimal(0))
+            if owed > 0:
+                InvoicePayment.objects.create(invoice=invoice, external_id=BALANCE, amount=owed,
+                                              paid_on=timezone.localdate(paid_at))
+    return invoice, changed
+
+
+def invoice_record_payment(*, invoice: Invoice, external_id: str, amount, paid_on: dt.date) -> tuple[InvoicePayment,
+                                                                                                     bool]:
+    """Record one part of the order's payment (the storefront's `external_id` for it) and fire "order marked as
+    paid"; the part that pays what is left makes the invoice paid. Each part becomes one payment remotely.
+
+    The same part reported again (same id, amount and day) changes nothing.
+    :return: (payment, created).
+    :raises InvalidInput: not a positive amount in cents, more than is owed, a cancelled invoice, or the id of
+        another part. Nothing is written then.
+    """
+    errors: dict[str, list[str]] = {}
+    external_id = (external_id or "").strip()
+    _check_text(external_id, "external_id", errors, max_length=_max_length(InvoicePayment, "external_id"))
+    if not external_id:
+        errors["external_id"] = ["Give the storefront's id of this payment."]
+    value = _decimal(amount, "amount", errors)
+    if "amount" not in errors and (value <= 0 or value != value.quantize(_CENT)):
+        errors["amount"] = ["A positive amount in cents, e.g. 25.50."]
+    if errors:
+        raise InvalidInput("The payment is not valid.", field_errors=errors)
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        known = invoice.payments.filter(external_id=external_id).first()
+        if known is not None:
+            if (known.amount, known.paid_on) == (value, paid_on):
+                return known, False
+            raise InvalidInput("Another payment has this id.", field_errors={
+                "external_id": [f"Payment {external_id!r} was recorded as {known.amount} on {known.paid_on}."]})
+        if invoice.status == InvoiceStatus.VOID:
+            raise InvalidInput(f"Invoice {invoice.number} is cancelled.")
+        owed = invoice.total - sum((p.amount for p in invoice.payments.all()), Decimal(0))
+        if value > owed:
+            raise InvalidInput("The payment is more than is owed.", field_errors={
+                "amount": [f"{owed} is still owed on invoice {invoice.number}."]})
+        payment = InvoicePayment.objects.create(invoice=invoice, external_id=external_id, amount=value,
+                                                paid_on=paid_on)
+        if value == owed:
+            invoice.status = InvoiceStatus.PAID
+            invoice.paid_at = timezone.now()
+        invoice.version += 1
+        invoice.save()
+        triggers.fire_if_connected(invoice=invoice, kind=TriggerKind.ORDER_PAID)
+    return payment, True
 
 
 def invoice_cancel(*, invoice: Invoice) -> tuple[Invoice, bool]:

@@ -36,3 +36,10 @@ def run_resync(run_id: int) -> None:
     from .runs import resync_run_execute
 
     resync_run_execute(run_id=run_id)
+
+
+def push_credit_note(credit_note_id: int) -> str:
+    """Make one approved credit note in its remote (queue: pushes)."""
+    from .credit_notes import credit_note_push
+
+    return credit_note_push(credit_note_id=credit_note_id)

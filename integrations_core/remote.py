@@ -15,7 +15,7 @@ from . import registry
 from .errors import ClassifiedError, ErrorCategory
 from .hookspecs import RemoteInvoice
 from .invoices import invoice_mark_paid
-from .models import Connection, InvoiceStatus, InvoiceSync, SyncState
+from .models import Connection, InvoiceStatus, InvoiceSync, PaymentRecord, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
     - paid remotely: the invoice becomes paid here and its sync shows `locked` (no call is made);
     - voided or deleted remotely: the sync shows it, with what to do.
     News that the remote holds what we last pushed (our own payment or void, read back) changes nothing.
-    :return: what was done ("paid", "voided", "deleted", "unchanged", "unknown invoice").
+    - a payment we recorded removed remotely: a locked sync is unlocked, with the change shown;
+    :return: what was done ("paid", "payment removed", "voided", "deleted", "unchanged", "unknown invoice").
     """
     sync = _sync_for(connection, remote)
     if sync is None:
@@ -45,12 +46,21 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
                                                           remote_id=remote.remote_id)
             if sync.invoice.status != InvoiceStatus.PAID:
                 invoice_mark_paid(invoice=sync.invoice)  # its trigger finds the sync locked: no call
+            # Paid there: what is owed here was paid in the remote, not through us, and is never sent to it.
+            PaymentRecord.objects.bulk_create(
+                [PaymentRecord(payment=part, connection=connection, remote_id="")
+                 for part in sync.invoice.payments.exclude(records__connection=connection)])
             sync.refresh_from_db()
             if sync.state != SyncState.LOCKED:
                 from .sync import record_locked
 
                 record_locked(sync, sync.last_trigger)
         return "paid"
+    if remote.payment_ids is not None:
+        removed = _payments_removed(connection, sync, remote)
+        if removed and sync.remote_locked:
+            _unlock(sync, remote, name, removed)
+            return "payment removed"
     if remote.voided or remote.deleted:
         kind = "deleted" if remote.deleted else "voided"
         if sync.remote_status == remote.status and sync.state in (SyncState.FAILED, SyncState.SYNCED):
@@ -68,6 +78,25 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
         )
         return kind
     return "unchanged"
+
+
+def _payments_removed(connection: Connection, sync: InvoiceSync, remote: RemoteInvoice) -> int:
+    """Mark the payments we recorded that the remote no longer shows as removed there; how many were."""
+    gone = PaymentRecord.objects.filter(connection=connection, payment__invoice_id=sync.invoice_id,
+                                        removed_at__isnull=True).exclude(remote_id="").exclude(
+        remote_id__in=list(remote.payment_ids or ()))
+    return gone.update(removed_at=timezone.now())
+
+
+def _unlock(sync: InvoiceSync, remote: RemoteInvoice, name: str, removed: int) -> None:
+    """A payment was removed remotely: the invoice is open there again, so changes may sync to it."""
+    what = "A payment was" if removed == 1 else f"{removed} payments were"
+    InvoiceSync.objects.filter(pk=sync.pk).update(
+        remote_locked=False, state=SyncState.SYNCED, remote_status=remote.status, locked_changes={},
+        error_category="", error_message="", error_fix="",
+        drift_detail=(f"{what} removed in {name}: the invoice is open there again ({remote.status}). Payments "
+                      f"removed in {name} are not sent again; record the payment again if it stands.")[:1000],
+        drift_detected_at=timezone.now(), updated_at=timezone.now())
 
 
 def connection_reconcile(*, connection: Connection, since: dt.datetime) -> list[InvoiceSync]:

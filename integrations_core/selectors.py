@@ -79,7 +79,7 @@ def connections_for(*, supplier_id: int | None) -> QuerySet[Connection]:
 
 def invoices_for(*, supplier_id: int | None, detail: bool = False) -> QuerySet[Invoice]:
     """Invoices with what the API shows of them loaded in a fixed number of queries, whatever the page size."""
-    from .models import SyncAttempt
+    from .models import CreditNote, SyncAttempt
 
     qs = Invoice.objects.all() if supplier_id is None else Invoice.objects.filter(supplier_id=supplier_id)
     # The snapshot of what was last synced is for change detection, not for display: never loaded here.
@@ -89,5 +89,7 @@ def invoices_for(*, supplier_id: int | None, detail: bool = False) -> QuerySet[I
     if detail:
         recent = SyncAttempt.objects.order_by("-started_at", "-id")[:5]
         syncs = syncs.prefetch_related(Prefetch("attempts_log", queryset=recent, to_attr="recent_attempts"))
-        qs = qs.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")))
+        qs = qs.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.select_related("product")), "payments",
+                                 Prefetch("credit_notes", queryset=CreditNote.objects.select_related(
+                                     "invoice", "connection").defer("connection__credentials")))
     return qs.select_related("customer").prefetch_related(Prefetch("syncs", queryset=syncs))

@@ -1,7 +1,9 @@
 """The "Support" group: staff who look after suppliers' syncs. Reading every supplier (`support_any_supplier`)
 and acting are separate permissions: they read everything, and act only where they are given the action's
 permission: re-sync and resolve (`change_invoicesync`), re-sync runs (`add_resyncrun`), product codes
-(`change_product`) and API keys (`add`/`change_apikey`). Connections and invoices they may only view: in the
+(`change_product`), API keys (`add`/`change_apikey`), a connection's integration settings
+(`change_settings_connection`), credit note approval (`change_creditnote`) and retailers' contact links
+(`add`/`change_contactlink`). Connections and invoices they may otherwise only view: in the
 admin and through the API alike (a session's API write needs the permission for that write, see
 `api.permissions.StaffMayWrite`), they do not connect or disconnect, upsert, mark paid or cancel. The admin never
 shows a connection's credentials to anyone."""
@@ -16,7 +18,13 @@ SUPPORT_PERMISSIONS = {
     "invoicesync": ["view", "change"],
     "syncattempt": ["view"],
     "trigger": ["view"],
-    "connection": ["view"],
+    "connection": ["view", "change_settings"],
+    "settingschange": ["view"],
+    "contactlink": ["view", "add", "change"],
+    "invoicepayment": ["view"],
+    "paymentrecord": ["view"],
+    "creditnote": ["view", "change"],
+    "invoicedocument": ["view"],
     "remoteevent": ["view"],
     "resyncrun": ["view", "add"],
     "apikey": ["view", "add", "change"],

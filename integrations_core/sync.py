@@ -16,6 +16,7 @@ from django.db.models import F, Prefetch, Q
 
 from . import clock, push_statements, queue, registry
 from .changes import invoice_snapshot, locked_difference
+from .credit_notes import credit_note_propose
 from .errors import ClassifiedError, ErrorCategory, PushError
 from .hookspecs import PushResult
 from .models import (Connection, ConnectionState, Invoice, InvoiceLine, InvoiceSync, SyncAttempt, SyncState,
@@ -46,6 +47,8 @@ POLICY: dict[ErrorCategory, Policy] = {
     ErrorCategory.RATE_LIMITED: Policy(SyncState.RETRYING, retry="retry_after", counts=False),
     ErrorCategory.INVALID_ACCOUNT_OR_TAX: Policy(SyncState.FAILED),
     ErrorCategory.MISSING_GL_ACCOUNT: Policy(SyncState.FAILED),
+    ErrorCategory.CONTACT_ARCHIVED: Policy(SyncState.FAILED),
+    ErrorCategory.CURRENCY_NOT_ENABLED: Policy(SyncState.FAILED),
     ErrorCategory.VALIDATION: Policy(SyncState.FAILED),
     ErrorCategory.NOT_FOUND: Policy(SyncState.FAILED),
     ErrorCategory.UNKNOWN: Policy(SyncState.FAILED),
@@ -400,10 +403,13 @@ def record_locked(sync: InvoiceSync, kind: str) -> None:
 
 
 def _keep_locked_changes(sync: InvoiceSync) -> None:
+    """Keep what changed here since the copy the remote locked; a lower total proposes a credit note."""
     if sync.synced_snapshot:
         invoice = Invoice.objects.prefetch_related("lines").get(pk=sync.invoice_id)
         name = registry.provider(sync.connection.provider).name
         sync.locked_changes = locked_difference(sync.synced_snapshot, invoice, name)
+        if sync.locked_changes:
+            credit_note_propose(sync=sync)
 
 
 def connection_expire(*, connection: Connection, reason: str) -> None:

@@ -17,6 +17,7 @@ from xero_python.identity import IdentityApi
 
 from integrations_core.models import Connection
 
+from . import limits
 from .tokens import fresh_token
 
 _clients: dict[tuple, XeroClient] = {}
@@ -65,3 +66,23 @@ def client_for_token(token: dict) -> XeroClient:
     client = XeroClient()
     client.token = dict(token)
     return client
+
+
+def call(client: XeroClient, connection: Connection, method: str, *args, **kwargs):
+    """One Accounting API call within the organisation's budget; a TokenExpired 401 refreshes and retries once."""
+    limits.spend(connection.tenant_id)
+    api = getattr(client.accounting, method)
+    try:
+        data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
+                                    _request_timeout=timeout(), **kwargs)
+    except Exception as exc:
+        if getattr(getattr(exc, "http_resp", None), "status", None) == 401 and b"TokenExpired" in (
+                getattr(exc, "body", b"") or b""):
+            client.token = dict(fresh_token(connection, force=True))
+            limits.spend(connection.tenant_id)
+            data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
+                                        _request_timeout=timeout(), **kwargs)
+        else:
+            raise
+    limits.record_remaining(connection.tenant_id, headers)
+    return data, status, headers

@@ -16,7 +16,8 @@ The decision reads the structure of the answer first and Xero's wording last:
 
 Within the messages, each one is read for what it is about (a lock date, allocated payments, the invoice's
 status, an account or tax code, an item's account, a duplicate number) and the weightiest reading across
-all messages wins: deleted, voided, paid, period lock, GL account, account/tax, duplicate, else validation.
+all messages wins: deleted, voided, paid, period lock, archived contact, GL account, account/tax, duplicate,
+else validation.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ NAME = "Xero"
 _LOCK_DATE = re.compile(r"\block(?:ed)?[ -](?:date|period)\b|\b(?:period|year) is locked\b", re.I)
 _LOCK_KIND = re.compile(r"\b(period|end of year|end-of-year|financial year|year end)[ -]lock date\b", re.I)
 _LOCK_SET_AT = re.compile(r"\bcurrently set (?:at|to)\s+(.+?)[\s.]*$", re.I)
+_CONTACT_ARCHIVED = re.compile(r"\bcontact\b[^.]*?\b(?:is|has been|been)\s+archived\b|\barchived contact\b", re.I)
 _ALLOCATED = re.compile(r"\b(?:payments?|credit notes?|prepayments?|overpayments?)\b[^.]*?\ballocated\b"
                         r"|\ballocated\b[^.]*?\b(?:payments?|credit notes?)\b|\bpaid (?:invoice|document|bill)\b",
                         re.I)
@@ -64,10 +66,11 @@ _OUTAGE = re.compile(r"\ban error occurred in xero\b|\boffline for maintenance\b
                      r"|\btemporarily cannot be connected\b|\borganisation is offline\b", re.I)
 
 # The weightiest reading wins: a state of the remote invoice first, then the books, then the data.
-_RANK = ("deleted", "voided", "allocated", "period_locked", "missing_gl", "account_or_tax", "duplicate",
-         "idempotency", "validation")
+_RANK = ("deleted", "voided", "allocated", "period_locked", "contact_archived", "missing_gl", "account_or_tax",
+         "duplicate", "idempotency", "validation")
 _CATEGORY = {"deleted": ErrorCategory.DELETED_REMOTELY, "voided": ErrorCategory.VOIDED_REMOTELY,
              "allocated": ErrorCategory.INVOICE_LOCKED, "period_locked": ErrorCategory.PERIOD_LOCKED,
+             "contact_archived": ErrorCategory.CONTACT_ARCHIVED,
              "missing_gl": ErrorCategory.MISSING_GL_ACCOUNT, "account_or_tax": ErrorCategory.INVALID_ACCOUNT_OR_TAX,
              "duplicate": ErrorCategory.UNKNOWN, "idempotency": ErrorCategory.UNKNOWN,
              "validation": ErrorCategory.VALIDATION}
@@ -93,6 +96,8 @@ def _read(message: str) -> str:
         return "period_locked"
     if _ALLOCATED.search(message):
         return "allocated"
+    if _CONTACT_ARCHIVED.search(message):
+        return "contact_archived"
     account, tax = _ACCOUNT.search(message), _TAX.search(message)
     if (account or tax) and _REFUSED.search(message):
         if account and not tax and (_ABSENT.search(message) or _ITEMS.search(message)):

@@ -85,6 +85,22 @@ class XeroPlugin:
         return True
 
     @hookimpl
+    def push_credit_note(self, connection, credit_note, invoice_remote_id):
+        if not _mine(connection):
+            return None
+        from .credit_notes import push as push_credit_note
+
+        return push_credit_note(connection, credit_note, invoice_remote_id)
+
+    @hookimpl
+    def settings_fields(self, connection):
+        if not _mine(connection):
+            return None
+        from .settings import fields
+
+        return fields(connection)
+
+    @hookimpl
     def fetch_invoices(self, connection, remote_ids, modified_since):
         if not _mine(connection):
             return None
@@ -108,7 +124,8 @@ class XeroPlugin:
                 inclusive = str(getattr(x.line_amount_types, "value", x.line_amount_types)) == "Inclusive"
                 found.append(RemoteInvoice(remote_id=str(x.invoice_id), number=x.invoice_number or "", status=status,
                                            total=x.total if inclusive else x.sub_total, updated_at=x.updated_date_utc, paid=status == "PAID",
-                                           voided=status == "VOIDED", deleted=status == "DELETED"))
+                                           voided=status == "VOIDED", deleted=status == "DELETED",
+                                           payment_ids=tuple(str(p.payment_id) for p in (x.payments or []))))
             if len(batch) < 100:
                 return found
             page += 1

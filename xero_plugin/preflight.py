@@ -1,6 +1,7 @@
-"""Pre-flight: an invoice's account codes, tax types and GL accounts checked against the organisation's
-chart (cached per connection, refreshed after a validation error), so a bad code fails fast, naming
-the line, without spending a call on the push."""
+"""Pre-flight: an invoice's account codes, tax types and GL accounts (its own or the settings'), its currency,
+tracking options and branding theme checked against the organisation's lists (cached per connection, refreshed
+after a validation error), so a bad code fails fast, naming the line or the setting, without spending a call on
+the push."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ import time
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.models import Connection, Invoice
 
+from .client import call
+from .mapping import line_account, line_tax, tracking
+from .settings import forget as forget_lists, organisation
+
 CACHE_SECONDS = 600
 _SALES_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 _cache: dict[int, tuple[float, dict, dict]] = {}
+_currency_cache: dict[int, tuple[float, frozenset[str]]] = {}
 _lock = threading.Lock()
 
 
@@ -20,6 +26,8 @@ def forget(connection: Connection) -> None:
     """Drop the cached chart: the next push reads it again (after Xero refused a code)."""
     with _lock:
         _cache.pop(connection.pk, None)
+        _currency_cache.pop(connection.pk, None)
+    forget_lists(connection)
 
 
 def _chart(connection: Connection, client) -> tuple[dict, dict]:
@@ -53,32 +61,75 @@ def _tax_rates(connection: Connection, client, taxes: dict) -> dict:
     return taxes
 
 
-def check(connection: Connection, invoice: Invoice, client) -> None:
-    """Refuse, naming the line and the code, what Xero would refuse.
+def _currencies(connection: Connection, client) -> frozenset[str]:
+    """The currencies the organisation has added (its base currency among them), kept as the chart is."""
+    with _lock:
+        cached = _currency_cache.get(connection.pk)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    data, _, _ = call(client, connection, "get_currencies")
+    found = frozenset(str(getattr(c.code, "value", c.code)) for c in (data.currencies or []) if c.code)
+    with _lock:
+        _currency_cache[connection.pk] = (time.monotonic() + CACHE_SECONDS, found)
+    return found
 
-    :raises PushError: missing_gl_account (an item with no expense account) or invalid_account_or_tax.
+
+def _refused(category: ErrorCategory, detail: str) -> PushError:
+    return PushError(ClassifiedError.of(category, "Xero", detail=detail))
+
+
+def check(connection: Connection, invoice: Invoice, client, settings: dict | None = None) -> None:
+    """Refuse, naming the line and the code (or the setting it came from), what Xero would refuse.
+
+    :raises PushError: missing_gl_account (an item with no expense account), invalid_account_or_tax (a code
+        archived or gone, the setting named when it came from one), currency_not_enabled, validation (a tracking
+        option or branding theme the organisation does not have).
     """
+    settings = settings if settings is not None else {}
     lines = list(invoice.lines.all())
     for line in lines:
         if line.product is not None and not line.gl_account_code:
-            raise PushError(ClassifiedError.of(
-                ErrorCategory.MISSING_GL_ACCOUNT, "Xero",
-                detail=f"item {line.item_code} ({line.product.name}) on line {line.position} has no expense account"))
+            raise _refused(ErrorCategory.MISSING_GL_ACCOUNT,
+                           f"item {line.item_code} ({line.product.name}) on line {line.position} has no expense account")
     chart, taxes = _chart(connection, client)
     for line in lines:
-        code, tax = line.sales_account_code, line.effective_tax_type
+        (code, code_from), (tax, tax_from) = line_account(line, settings), line_tax(line, settings)
         if not code:
-            raise PushError(ClassifiedError.of(ErrorCategory.MISSING_GL_ACCOUNT, "Xero",
-                                               detail=f"line {line.position} has no sales account code"))
+            raise _refused(ErrorCategory.MISSING_GL_ACCOUNT,
+                           f"line {line.position} has no sales account code (and no default sales account is set)")
         if chart.get(code) != "ACTIVE":
             why = "is archived in Xero" if code in chart else "is not an account code in Xero"
-            raise PushError(ClassifiedError.of(ErrorCategory.INVALID_ACCOUNT_OR_TAX, "Xero",
-                                               detail=f"line {line.position}: account code '{code}' {why}"))
+            origin = f" (from {code_from})" if code_from.startswith("the ") else ""
+            raise _refused(ErrorCategory.INVALID_ACCOUNT_OR_TAX,
+                           f"line {line.position}: account code '{code}'{origin} {why}")
         if tax:
             if tax not in taxes and "__all__" not in taxes:
                 taxes = _tax_rates(connection, client, taxes)
             status, revenue = taxes.get(tax, ("", False))
             if status != "ACTIVE" or not revenue:
                 why = "cannot be used on sales" if status == "ACTIVE" else "does not exist in Xero"
-                raise PushError(ClassifiedError.of(ErrorCategory.INVALID_ACCOUNT_OR_TAX, "Xero",
-                                                   detail=f"line {line.position}: tax rate '{tax}' {why}"))
+                origin = f" (from {tax_from})" if tax_from.startswith("the ") else ""
+                raise _refused(ErrorCategory.INVALID_ACCOUNT_OR_TAX,
+                               f"line {line.position}: tax rate '{tax}'{origin} {why}")
+    if invoice.currency not in _currencies(connection, client):
+        raise _refused(ErrorCategory.CURRENCY_NOT_ENABLED,
+                       f"{invoice.currency} is not one of the organisation's currencies in Xero")
+    if tracking(invoice, settings) or settings.get("branding_theme_id"):
+        _check_lists(connection, client, invoice, settings)
+
+
+def _check_lists(connection: Connection, client, invoice: Invoice, settings: dict) -> None:
+    """Tracking options and the branding theme the settings send, against the organisation's lists."""
+    org = organisation(connection, client)
+    for category, option, field in tracking(invoice, settings):
+        status, options = org.tracking.get(category, ("", {}))
+        if status != "ACTIVE":
+            gone = "is archived in Xero" if status else "is not a tracking category in Xero"
+            raise _refused(ErrorCategory.VALIDATION, f"the tracking setting's category '{category}' {gone}")
+        if options.get(option) != "ACTIVE":
+            gone = "an archived option" if option in options else "not an option"
+            raise _refused(ErrorCategory.VALIDATION,
+                           f"'{option}' (the order's {field}) is {gone} of tracking category '{category}' in Xero")
+    theme = settings.get("branding_theme_id")
+    if theme and theme not in org.branding_themes:
+        raise _refused(ErrorCategory.VALIDATION, f"the branding_theme_id setting's theme '{theme}' is not in Xero")

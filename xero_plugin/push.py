@@ -9,19 +9,18 @@ a cancel or a renumber whose invoice's id we never learned finds it by its numbe
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
-from xero_python.accounting import Account, Invoice as XeroInvoice, Invoices, Payment, Payments
+from xero_python.accounting import Invoice as XeroInvoice, Invoices
 
-from integrations_core.errors import ClassifiedError, PushError
+from integrations_core.changes import invoice_snapshot
+from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.hookspecs import PushResult
 from integrations_core.models import Connection, Invoice, InvoiceStatus, InvoiceSync
 
-from . import limits, preflight
-from .client import XeroClient, client_for, timeout
+from . import attachments, contacts, payments, preflight, settings
+from .client import XeroClient, call as _call, client_for
 from .errors import classify_exception, classify_failure, classify_messages, status_decides
-from .tokens import fresh_token
 from .mapping import idempotency_key, to_xero
 
 BATCH = 50
@@ -40,8 +39,8 @@ def _element_error(client: XeroClient, element: XeroInvoice, connection: Connect
     messages = [e.message for e in (element.validation_errors or []) if getattr(e, "message", None)]
     remote_status = _remote_status(client, connection, remote_id) if status_decides(messages) else None
     error = classify_messages(messages, element=element, remote_status=remote_status)
-    if error.category.value == "invalid_account_or_tax":
-        preflight.forget(connection)  # Xero knows better than our cached chart
+    if error.category.value in ("invalid_account_or_tax", "validation", "contact_archived"):
+        preflight.forget(connection)  # Xero knows better than our cached chart and lists
     return error
 
 
@@ -64,58 +63,14 @@ def _remote_status(client: XeroClient, connection: Connection, remote_id: str) -
     return _status(found[0].status) if found else None
 
 
-def _call(client: XeroClient, connection: Connection, method: str, *args, **kwargs):
-    """One Accounting API call within the organisation's budget; a TokenExpired 401 refreshes and retries once."""
-    limits.spend(connection.tenant_id)
-    api = getattr(client.accounting, method)
-    try:
-        data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
-                                    _request_timeout=timeout(), **kwargs)
-    except Exception as exc:
-        if getattr(getattr(exc, "http_resp", None), "status", None) == 401 and b"TokenExpired" in (
-                getattr(exc, "body", b"") or b""):
-            client.token = dict(fresh_token(connection, force=True))
-            limits.spend(connection.tenant_id)
-            data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
-                                        _request_timeout=timeout(), **kwargs)
-        else:
-            raise
-    limits.record_remaining(connection.tenant_id, headers)
-    return data, status, headers
-
-
-def _pay(client: XeroClient, connection: Connection, pairs: list[tuple[Invoice, XeroInvoice]],
-         generation: str) -> dict[str, XeroInvoice | ClassifiedError]:
-    """Record the payment of paid orders, in one call. Returns, by Xero invoice id, the payment Xero made or
-    the refusal of it (a payment dated in a locked period, say)."""
-    account = (connection.settings or {}).get("payment_account_code", "090")
-    payments = [
-        Payment(invoice=XeroInvoice(invoice_id=remote.invoice_id), account=Account(code=account),
-                amount=float(remote.amount_due), date=(ours.paid_at or dt.datetime.now(dt.timezone.utc)).date(),
-                reference=ours.order_reference or None)
-        for ours, remote in pairs
-    ]
-    key = idempotency_key(connection, pairs[0][0], f"pay-{generation}-" + ",".join(str(o.pk) for o, _ in pairs))
-    data, _, _ = _call(client, connection, "create_payments", Payments(payments=payments), summarize_errors=False,
-                       idempotency_key=key)
-    answers: dict[str, XeroInvoice | ClassifiedError] = {}
-    for (_, remote), payment in zip(pairs, data.payments or []):
-        if getattr(payment, "has_validation_errors", False) or _status(payment.status_attribute_string) == "ERROR":
-            messages = [e.message for e in (payment.validation_errors or []) if getattr(e, "message", None)]
-            answers[str(remote.invoice_id)] = classify_messages(messages, element=remote)
-        else:
-            answers[str(remote.invoice_id)] = payment
-    return answers
-
-
 def push_one(connection: Connection, invoice: Invoice, sync: InvoiceSync) -> PushResult:
     """The engine's push of one invoice: pre-flight, upsert, payment when paid, void when cancelled."""
     client = client_for(connection)
     if invoice.status == InvoiceStatus.VOID:
         return _void(client, connection, invoice, sync)
-    preflight.check(connection, invoice, client)
+    preflight.check(connection, invoice, client, settings.values(connection))
     remote_id = sync.remote_id or _id_under_earlier_number(client, connection, invoice)
-    [outcome] = _upsert(client, connection, [invoice], [remote_id], [sync.attempts])
+    [outcome] = _upsert(client, connection, [invoice], [sync], [remote_id])
     if isinstance(outcome, ClassifiedError):
         raise PushError(outcome)
     return outcome
@@ -177,51 +132,106 @@ def _void(client, connection, invoice, sync) -> PushResult:
                       request_id=headers.get("Xero-Correlation-Id", ""), action="voided")
 
 
-def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice], remote_ids: list[str],
-            tries: list[int]) -> list[PushResult | ClassifiedError]:
+def _only_paying(connection: Connection, invoice: Invoice, sync: InvoiceSync, remote_id: str) -> bool:
+    """Whether this push only pays: Xero holds the invoice with payments of ours on it (it takes no edits then)
+    and what it shows has not changed since it was pushed."""
+    if not remote_id or not sync.synced_snapshot or not payments.unrecorded(connection, invoice):
+        return False
+    shown = {k: v for k, v in invoice_snapshot(invoice).items() if k != "version"}
+    pushed = {k: v for k, v in sync.synced_snapshot.items() if k != "version"}
+    return shown == pushed and payments.recorded_in_xero(connection, invoice)
+
+
+def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync],
+            remote_ids: list[str]) -> list[PushResult | ClassifiedError]:
+    """As `_send`, but an invoice that only has new payment parts is read (one call for them all) and paid,
+    not sent again."""
+    paying_only = [i for i, (invoice, sync, remote_id) in enumerate(zip(invoices, syncs, remote_ids))
+                   if _only_paying(connection, invoice, sync, remote_id)]
+    if not paying_only:
+        return _send(client, connection, invoices, syncs, remote_ids)
+    others = [i for i in range(len(invoices)) if i not in paying_only]
+    outcomes: list[PushResult | ClassifiedError | None] = [None] * len(invoices)
+    if others:
+        for index, outcome in zip(others, _send(client, connection, [invoices[i] for i in others],
+                                                [syncs[i] for i in others], [remote_ids[i] for i in others])):
+            outcomes[index] = outcome
+    data, status, headers = _call(client, connection, "get_invoices", i_ds=[remote_ids[i] for i in paying_only])
+    found = {str(x.invoice_id): x for x in (data.invoices or [])}
+    request_id = headers.get("Xero-Correlation-Id", "")
+    elements = [found.get(remote_ids[i]) for i in paying_only]
+    generation = ",".join(f"{invoices[i].pk}.{invoices[i].version}.{syncs[i].attempts}" for i in paying_only)
+    for index, outcome in zip(paying_only, _settle(client, connection, [invoices[i] for i in paying_only], elements,
+                                                   status, request_id, generation)):
+        outcomes[index] = outcome
+    return outcomes  # type: ignore[return-value]
+
+
+def _send(client: XeroClient, connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync],
+          remote_ids: list[str]) -> list[PushResult | ClassifiedError]:
     """One POST /Invoices for up to 50 invoices (summarizeErrors=false), then one payment call for the paid.
-    An invoice whose Xero id is known is sent with it: Xero updates that one, whatever its number now is.
-    `tries` are the syncs' answered failures: a push after one is a new request, not a replay (below)."""
+    An invoice whose Xero id is known is sent with it: Xero updates that one, whatever its number now is. Each
+    retailer goes as its linked contact (found or made on its first push, then kept)."""
+    tries = [sync.attempts for sync in syncs]  # answered failures: a push after one is a new request (below)
     # Xero replays a key's first answer, errors included, for minutes: a retry after a lost answer must replay,
     # but a push after an answered refusal (the lock date since moved, the code unarchived) must be asked anew.
     # The body differs once the Xero id is known, so the key does too (Xero refuses a key reused on another body).
     generation = ",".join(f"{i.pk}.{i.version}.{r}.{t}" for i, r, t in zip(invoices, remote_ids, tries))
     key = idempotency_key(connection, invoices[0], "upsert-" + generation)
-    body = Invoices(invoices=[to_xero(i, remote_id=r) for i, r in zip(invoices, remote_ids)])
+    chosen = settings.values(connection)
+    people = contacts.resolve(client, connection, [i.customer for i in invoices], chosen["contact_match"])
+    body = Invoices(invoices=[to_xero(i, settings=chosen, remote_id=r, contact=people[i.customer_id],
+                                      remote_status=s.remote_status)
+                              for i, s, r in zip(invoices, syncs, remote_ids)])
     data, status, headers = _call(client, connection, "update_or_create_invoices", body, summarize_errors=False,
                                   unitdp=4, idempotency_key=key)
     request_id = headers.get("Xero-Correlation-Id", "")
-    elements = data.invoices or []
+    elements = list(data.invoices or [])
+    errors = [_element_error(client, remote, connection, remote_id or _known_id(remote))
+              for remote, remote_id in zip(elements, remote_ids)]
+    return _settle(client, connection, invoices, [None if e else r for e, r in zip(errors, elements)], status,
+                   request_id, generation, errors)
+
+
+def _settle(client: XeroClient, connection: Connection, invoices: list[Invoice], elements: list, status, request_id,
+            generation: str, errors: list | None = None) -> list[PushResult | ClassifiedError]:
+    """The outcome of each invoice Xero holds now (`elements`; None where it refused, `errors` saying why), once
+    its new payment parts are paid (one call for them all)."""
+    chosen = settings.values(connection)
     outcomes: list[PushResult | ClassifiedError] = []
     to_pay = []
-    for ours, remote, remote_id in zip(invoices, elements, remote_ids):
-        error = _element_error(client, remote, connection, remote_id or _known_id(remote))
-        if error is not None:
-            outcomes.append(error)
+    for index, (ours, remote) in enumerate(zip(invoices, elements)):
+        if remote is None:
+            outcomes.append((errors[index] if errors else None) or ClassifiedError.of(
+                ErrorCategory.NOT_FOUND, "Xero"))
             continue
-        if ours.status == InvoiceStatus.PAID and _status(remote.status) == "AUTHORISED" and (remote.amount_due or 0) > 0:
-            to_pay.append((ours, remote))
+        contacts.link_echoed(connection, ours.customer, remote)
+        attachments.attach(client, connection, ours, str(remote.invoice_id))
+        parts = payments.unrecorded(connection, ours)
+        if parts and _status(remote.status) == "AUTHORISED" and (remote.amount_due or 0) > 0:
+            to_pay.append(payments.Paying(ours, remote, parts))
         outcomes.append(PushResult(remote_id=str(remote.invoice_id), remote_status=_status(remote.status),
                                    locked=_status(remote.status) in LOCKED_STATUSES, http_status=status,
                                    request_id=request_id, action="upserted"))
     if to_pay:
-        paid = _pay(client, connection, to_pay, generation)
+        payments.pay(client, connection, to_pay, chosen["payment_account_code"], generation)
+        by_id = {str(item.remote.invoice_id): item for item in to_pay}
         for index, result in enumerate(outcomes):
-            answer = paid.get(result.remote_id) if isinstance(result, PushResult) else None
-            if isinstance(answer, ClassifiedError):
-                outcomes[index] = answer  # the invoice is in Xero, its payment is not: the sync says why
-            elif answer is not None:
+            item = by_id.get(result.remote_id) if isinstance(result, PushResult) else None
+            if item is not None and item.refused is not None:
+                outcomes[index] = item.refused  # the invoice is in Xero, a payment is not: the sync says why
+            elif item is not None and item.due <= 0:
                 outcomes[index] = PushResult(remote_id=result.remote_id, remote_status="PAID", locked=True,
                                              http_status=status, request_id=request_id, action="paid")
     return outcomes
 
 
-def _upsert_within_budget(client, connection, invoices, remote_ids, tries, max_wait: float = 3600.0):
+def _upsert_within_budget(client, connection, invoices, syncs, remote_ids, max_wait: float = 3600.0):
     """Bulk work waits for the organisation's budget instead of failing: it is a long job by nature."""
     waited = 0.0
     while True:
         try:
-            return _upsert(client, connection, invoices, remote_ids, tries)
+            return _upsert(client, connection, invoices, syncs, remote_ids)
         except Exception as exc:
             classified = classify_failure(exc)
             wait = classified.retry_after or 0
@@ -238,11 +248,12 @@ def push_many(connection: Connection, invoices: list[Invoice],
     theirs, so a renumbered one updates its Xero invoice."""
     client = client_for(connection)
     known = [sync.remote_id for sync in syncs]
+    chosen = settings.values(connection)
     outcomes: list[PushResult | ClassifiedError | None] = [None] * len(invoices)
     pending = []
     for index, invoice in enumerate(invoices):
         try:
-            preflight.check(connection, invoice, client)
+            preflight.check(connection, invoice, client, chosen)
             known[index] = known[index] or _id_under_earlier_number(client, connection, invoice)
         except PushError as refused:
             outcomes[index] = refused.classified
@@ -255,7 +266,7 @@ def push_many(connection: Connection, invoices: list[Invoice],
         chunk = pending[start:start + BATCH]
         try:
             results = _upsert_within_budget(client, connection, [invoices[i] for i in chunk],
-                                            [known[i] for i in chunk], [syncs[i].attempts for i in chunk])
+                                            [syncs[i] for i in chunk], [known[i] for i in chunk])
         except PushError as error:
             results = [error.classified] * len(chunk)
         except Exception as exc:

@@ -17,7 +17,8 @@ from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.models import Connection, ConnectionState
 from integrations_core.sync import connection_expire
 
-SCOPES = ["offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings"]
+SCOPES = ["offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings",
+          "accounting.attachments"]
 # Refresh this long before expiry: longer than the SDK's own 60 s, so the SDK never refreshes by itself.
 REFRESH_MARGIN = 300
 SDK_KEYS = ("access_token", "refresh_token", "scope", "expires_in", "token_type", "expires_at", "id_token")

@@ -3,7 +3,7 @@ attempts and diagnosis, products, API keys and re-sync runs; actions that call t
 
 from django.contrib import admin
 
-from . import connections, events, invoices, keys, runs, suppliers  # noqa: F401  (registers the model admins)
+from . import connections, events, invoices, keys, money, runs, suppliers  # noqa: F401  (registers the model admins)
 
 admin.site.site_header = "Accounting integrations: support"
 admin.site.site_title = "Integrations support"

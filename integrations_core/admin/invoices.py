@@ -15,6 +15,7 @@ from ..models import Invoice, InvoiceLine, InvoiceSync, SyncAttempt
 from . import actions
 from .display import badge, table
 from .filters import ErrorCategoryFilter, ProviderFilter, SyncStateFilter
+from .money import CreditNoteInline, PaymentInline
 from .readonly import RecordAdmin
 
 TIMELINE_LIMIT = 50
@@ -22,7 +23,7 @@ TIMELINE_LIMIT = 50
 
 class LineInline(admin.TabularInline):
     model = InvoiceLine
-    fields = ["position", "description", "product", "quantity", "unit_price", "account_code", "tax_type"]
+    fields = ["position", "kind", "description", "product", "quantity", "unit_price", "account_code", "tax_type"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -76,10 +77,10 @@ class InvoiceAdmin(RecordAdmin):
     date_hierarchy = "issue_date"
     list_select_related = ["supplier", "customer"]
     list_per_page = 50
-    inlines = [SyncInline, LineInline]
-    fields = ["supplier", "customer", "external_id", "number", "order_reference", "issue_date", "due_date",
-              "currency", "line_amount_type", "status", "total", "paid_at", "version", "diagnosis",
-              "attempt_timeline"]
+    inlines = [SyncInline, LineInline, PaymentInline, CreditNoteInline]
+    fields = ["supplier", "customer", "external_id", "number", "order_reference", "po_number", "issue_date",
+              "due_date", "delivery_date", "comments", "attributes", "currency", "line_amount_type", "status", "total",
+              "paid_at", "version", "diagnosis", "attempt_timeline"]
     readonly_fields = fields
 
     def get_queryset(self, request):

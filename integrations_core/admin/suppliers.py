@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 
 from .. import registry
 from ..models import Connection, Customer, Product, Supplier
+from .money import ContactLinkInline
 
 CONNECT_PERMISSION = "integrations_core.add_connection"
 
@@ -64,15 +65,24 @@ class SupplierAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "supplier", "email"]
+    list_display = ["name", "external_id", "supplier", "email"]
+    inlines = [ContactLinkInline]
+
+    def save_formset(self, request, form, formset, change):
+        # A link support makes or changes is on purpose: it says who made it.
+        for link in formset.save(commit=False):
+            link.linked_by = request.user.get_username()
+            link.save()
+        for gone in formset.deleted_objects:
+            gone.delete()
     list_filter = ["supplier"]
-    search_fields = ["name", "supplier__name"]
+    search_fields = ["name", "external_id", "supplier__name"]
     list_select_related = ["supplier"]
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "name", "supplier", "sales_account_code", "expense_account_code", "tax_type"]
+    list_display = ["sku", "name", "category", "supplier", "sales_account_code", "expense_account_code", "tax_type"]
     list_filter = ["supplier"]
     search_fields = ["sku", "name", "supplier__name"]
     list_select_related = ["supplier"]

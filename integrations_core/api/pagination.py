@@ -4,6 +4,9 @@ A cursor is DRF's (base64 of offset, direction and the position on the first ord
 forge one. Before it reaches the query it is validated: undecodable, or a position that is not a value of the
 ordering field's type (a timestamp for `created_at`, a date for `issue_date`, an id in range), is a 400
 `invalid_cursor` in the API's error shape, not DRF's 404 and never a database error.
+
+`page_size` is a whole number from 1 to the page's maximum, as the schema says; anything else is a 400 naming
+it (DRF would quietly serve the default page for `page_size=abc` and cut 500 down to the maximum).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime as dt
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError as BadInput
 from rest_framework.pagination import CursorPagination
 
 from .errors import InvalidCursor
@@ -69,6 +72,25 @@ class NewestFirst(CursorPagination):
     max_page_size = 200
     invalid_cursor_message = InvalidCursor.default_detail
     _model = None
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (len(raw) <= 9 and raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise BadInput({self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = f"Results per page, 1 to {self.max_page_size} (default {self.page_size})."
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["description"] = ("A page's position: the `cursor` of a `next` or `previous` link this "
+                                            "list answered with. Any other value is a 400 `invalid_cursor`.")
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         self._model = getattr(queryset, "model", None)

@@ -9,13 +9,15 @@ import re
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..currencies import ISO_4217
-from ..invoices import MAX_LINES, QUANTITY_MAX, TOTAL_MAX, UNIT_PRICE_MAX
-from ..models import Connection, Invoice, InvoiceLine, InvoiceSync, ResyncRun, SyncAttempt
-from ..models.invoice import LineAmountType
+from ..invoices import ATTRIBUTE_VALUE_MAX, MAX_ATTRIBUTES, MAX_LINES, QUANTITY_MAX, TOTAL_MAX, UNIT_PRICE_MAX
+from ..models import (Connection, CreditNote, Invoice, InvoiceLine, InvoicePayment, InvoiceSync, ResyncRun,
+                      SettingsChange, SyncAttempt)
+from ..models.invoice import LineAmountType, LineKind
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -57,53 +59,9 @@ class ConnectionSerializer(serializers.ModelSerializer):
         return connection_health(connection)
 
 
-class ConnectStartSerializer(serializers.Serializer):
-    provider = serializers.SlugField(max_length=50)
-    return_url = serializers.CharField(max_length=2000, required=False, allow_blank=True,
-                                       help_text="Where the supplier's browser returns after connecting, "
-                                                 "with ?outcome=connected or the error code.")
-    supplier = serializers.IntegerField(required=False, min_value=1,
-                                        help_text="Support staff only: the supplier to connect.")
-
-
-    def validate_return_url(self, value: str) -> str:
-        from urllib.parse import urlsplit
-
-        from ..connect_views import return_url_allowed
-
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.netloc):
-            raise serializers.ValidationError("Give an absolute http(s) URL.")
-        request = self.context.get("request")
-        if value and not return_url_allowed(value, request.get_host() if request else ""):
-            raise serializers.ValidationError(
-                f"{parts.hostname} is not an allowed return host (this app's own host, or one listed in "
-                "INTEGRATIONS_RETURN_HOSTS).")
-        return value
-
-
 class ConnectStartResultSerializer(serializers.Serializer):
     connection = ConnectionSerializer()
     authorize_url = serializers.CharField(help_text="Send the supplier's browser here; valid for 30 minutes.")
-
-
-class ResyncRequestSerializer(serializers.Serializer):
-    invoice_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**53), required=False,
-                                        max_length=10000, allow_empty=False)
-    numbers = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=10000,
-                                    allow_empty=False)
-    since = serializers.DateField(required=False, help_text="Issue date from (inclusive).")
-    until = serializers.DateField(required=False, help_text="Issue date to (inclusive).")
-    backlog = serializers.BooleanField(required=False, default=False,
-                                       help_text="The invoices that missed the sync (see the connection's backlog).")
-
-    def validate(self, data):
-        if not (data.get("invoice_ids") or data.get("numbers") or data.get("since") or data.get("until")
-                or data.get("backlog")):
-            raise serializers.ValidationError({"invoices": ["Choose invoice_ids, numbers, a date window or backlog."]})
-        if data.get("since") and data.get("until") and data["until"] < data["since"]:
-            raise serializers.ValidationError({"until": ["The window ends before it starts."]})
-        return data
 
 
 class ResyncOutcomeSerializer(serializers.Serializer):
@@ -176,7 +134,28 @@ class LineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InvoiceLine
-        fields = ["position", "description", "quantity", "unit_price", "product_sku", "account_code", "tax_type"]
+        fields = ["position", "kind", "description", "quantity", "unit_price", "product_sku", "account_code",
+                  "tax_type"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="external_id", help_text="The storefront's id of this part of the payment.")
+
+    class Meta:
+        model = InvoicePayment
+        fields = ["id", "amount", "paid_on", "created_at"]
+        read_only_fields = fields
+
+
+class CreditNoteSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number")
+    provider = serializers.CharField(source="connection.provider")
+
+    class Meta:
+        model = CreditNote
+        fields = ["id", "invoice", "invoice_number", "connection", "provider", "number", "reason", "amount", "state",
+                  "approved_by", "approved_at", "remote_id", "error_message", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -195,9 +174,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
 class InvoiceDetailSerializer(InvoiceSerializer):
     lines = LineSerializer(many=True)
     syncs = SyncDetailSerializer(many=True)
+    retailer_id = serializers.CharField(source="customer.external_id", allow_null=True)
+    payments = PaymentSerializer(many=True)
+    credit_notes = CreditNoteSerializer(many=True)
 
     class Meta(InvoiceSerializer.Meta):
-        fields = InvoiceSerializer.Meta.fields + ["lines"]
+        fields = InvoiceSerializer.Meta.fields + ["retailer_id", "po_number", "delivery_date", "comments",
+                                                  "currency_rate", "attributes", "lines", "payments", "credit_notes"]
         read_only_fields = fields
 
 
@@ -238,20 +221,24 @@ class AmountField(serializers.DecimalField):
     negatives are allowed; no exponent, "+" or spaces) or a JSON number, within [min, max] and to at most
     `decimal_places` places."""
 
-    def __init__(self, *, largest: Decimal, signed: bool, **kwargs):
+    def __init__(self, *, largest: Decimal, signed: bool, positive: bool = False, **kwargs):
         places = -largest.as_tuple().exponent
         whole = len(str(int(largest)))
         least = -largest if signed else Decimal(0)
-        self.pattern = re.compile(rf"{'-?' if signed else ''}[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{places}}})?")
+        self.positive = positive  # more than 0 (an amount of money paid or refunded)
+        not_zero = r"(?![0.]*$)" if positive else ""
+        self.pattern = re.compile(rf"{not_zero}{'-?' if signed else ''}[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{places}}})?")
         kwargs.setdefault("error_messages", {}).setdefault(
-            "invalid", f"Give a number from {least} to {largest}, with at most {places} decimal places "
-                       f'(e.g. "12.5").')
+            "invalid", f"Give a number {'above' if positive else 'from'} {least} to {largest}, with at most {places} "
+                       f'decimal places (e.g. "12.5").')
         super().__init__(max_digits=whole + places, decimal_places=places, min_value=least, max_value=largest,
                          **kwargs)
+        number = {"type": "number", "minimum": float(least), "maximum": float(largest),
+                  "multipleOf": float(Decimal(1).scaleb(-places))}
+        if positive:
+            number["exclusiveMinimum"] = True
         extend_schema_field({"oneOf": [
-            {"type": "string", "format": "decimal", "pattern": f"^{self.pattern.pattern}$"},
-            {"type": "number", "minimum": float(least), "maximum": float(largest),
-             "multipleOf": float(Decimal(1).scaleb(-places))},
+            {"type": "string", "format": "decimal", "pattern": f"^{self.pattern.pattern}$"}, number,
         ]})(self)
 
     def to_internal_value(self, data):
@@ -259,7 +246,10 @@ class AmountField(serializers.DecimalField):
             self.fail("invalid")
         if isinstance(data, str) and not self.pattern.fullmatch(data):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        if self.positive and value <= 0:
+            self.fail("invalid")
+        return value
 
 
 class StrictDateField(serializers.DateField):
@@ -280,6 +270,56 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean: not "true", "yes", 1 or "on" (DRF's BooleanField takes those)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+# Years 1000-2999 (an offset on year 1 or 9999 would overflow UTC), seconds 00-59 (Python has no leap second).
+_RFC3339 = (r"[12][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]{1,6})?"
+            r"(?:Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": f"^{_RFC3339}$"})
+class StrictDateTimeField(serializers.DateTimeField):
+    """A moment as RFC 3339 (OpenAPI's `format: date-time`) with its offset, to the microsecond, in the years
+    1000-2999: not a naive time, not a bare date, nothing else ISO 8601 allows."""
+
+    def to_internal_value(self, value):
+        if not (isinstance(value, str) and re.fullmatch(_RFC3339, value)):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss[.ffffff]Z (or an offset such as +10:00)")
+        return super().to_internal_value(value)
+
+
+_ATTRIBUTE_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+@extend_schema_field({"type": "object", "maxProperties": MAX_ATTRIBUTES,
+                      "description": f"At most {MAX_ATTRIBUTES}; each name lowercase letters, digits and _, from a "
+                                     "letter, at most 40 (`^[a-z][a-z0-9_]{0,39}$`).",
+                      "additionalProperties": {"type": "string", "maxLength": ATTRIBUTE_VALUE_MAX,
+                                               "pattern": f"^{_TEXT_CHAR}*$"}})
+class AttributesField(serializers.DictField):
+    """At most 20 names (lowercase letters, digits and _, from a letter) to short texts."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=TextField(blank=True, max_length=ATTRIBUTE_VALUE_MAX), **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > MAX_ATTRIBUTES:
+            raise serializers.ValidationError(f"At most {MAX_ATTRIBUTES} attributes.")
+        bad = [name for name in value if not re.fullmatch(_ATTRIBUTE_NAME, name)]
+        if bad:
+            raise serializers.ValidationError(f"{bad[0][:40]!r}: names are lowercase letters, digits and _, from a "
+                                              "letter (at most 40).")
+        return value
+
+
 class LineWriteSerializer(serializers.Serializer):
     description = TextField(max_length=500)
     quantity = AmountField(largest=QUANTITY_MAX, signed=False,
@@ -289,6 +329,9 @@ class LineWriteSerializer(serializers.Serializer):
     product_sku = TextField(blank=True, max_length=64, required=False, allow_null=True)
     account_code = TextField(blank=True, max_length=32, required=False, default="")
     tax_type = TextField(blank=True, max_length=32, required=False, default="")
+    kind = serializers.ChoiceField(LineKind.choices, required=False, default=LineKind.PRODUCT,
+                                   help_text="Goods, or an extra of the order that the connection's settings book "
+                                             "to its own account: freight (delivery fee), surcharge, discount.")
 
 
 class InvoiceWriteSerializer(serializers.Serializer):
@@ -296,7 +339,21 @@ class InvoiceWriteSerializer(serializers.Serializer):
                                   help_text="Support staff only: whose invoice this is.")
     number = TextField(max_length=64)
     customer = TextField(max_length=200)
+    retailer_id = TextField(max_length=64, required=False, allow_null=True, default=None,
+                            help_text="The storefront's id of the retailer: it keeps its accounting contact when "
+                                      "it is renamed.")
     order_reference = TextField(blank=True, max_length=128, required=False, default="")
+    po_number = TextField(blank=True, max_length=128, required=False, default="")
+    delivery_date = StrictDateField(required=False, allow_null=True, default=None)
+    comments = serializers.CharField(
+        allow_blank=True, max_length=2000, required=False, default="", trim_whitespace=False,
+        validators=[RegexValidator(r"\A[^\x00-\x08\x0B-\x1F\x7F-\x9F]*\Z", "No control characters (newlines and "
+                                   "tabs are kept).")],
+        help_text="The retailer's comments on the order (several lines allowed).")
+    attributes = AttributesField(
+        required=False, default=dict,
+        help_text="The order's own fields a connection may map to tracking, e.g. {\"sales_channel\": "
+                  "\"wholesale\", \"delivery_region\": \"north\"}.")
     issue_date = StrictDateField()
     due_date = StrictDateField(required=False, allow_null=True, default=None, help_text="Not before issue_date.")
     currency = serializers.ChoiceField(sorted(ISO_4217), help_text="An ISO 4217 code in use.",
@@ -304,14 +361,214 @@ class InvoiceWriteSerializer(serializers.Serializer):
                                                                          "code (e.g. AUD, NZD, USD)."})
     line_amount_type = serializers.ChoiceField(LineAmountType.choices, required=False,
                                                default=LineAmountType.EXCLUSIVE)
+    currency_rate = AmountField(largest=Decimal("99999999.9999999999"), signed=False, positive=True, required=False,
+                                allow_null=True,
+                                default=None, help_text="Units of the invoice's currency per unit of the "
+                                                        "organisation's base currency, when the storefront fixes "
+                                                        "it; else the accounting system's rate of the day.")
     lines = serializers.ListField(child=LineWriteSerializer(), allow_empty=False, min_length=1, max_length=MAX_LINES,
                                   help_text=f"1 to {MAX_LINES} lines. Their amounts (quantity x unit price, to "
                                            f"the cent) must add up to at most {TOTAL_MAX} either way; otherwise "
                                            'a 400 names the line ("lines[2]") or "total".')
 
 
+class PaymentWriteSerializer(serializers.Serializer):
+    id = TextField(max_length=64, help_text="The storefront's id of this part of the payment: the same part "
+                                            "reported again changes nothing.")
+    amount = AmountField(largest=TOTAL_MAX, signed=False, positive=True, help_text="More than 0, in cents.")
+    paid_on = StrictDateField()
+
+
+class PaymentResultSerializer(serializers.Serializer):
+    created = serializers.BooleanField()
+    payment = PaymentSerializer()
+    invoice = InvoiceDetailSerializer()
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = AmountField(largest=TOTAL_MAX, signed=False, positive=True,
+                         help_text="More than 0, at most the invoice's total.")
+    reason = TextField(max_length=500)
+
+
 class MarkPaidSerializer(serializers.Serializer):
-    paid_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    paid_at = StrictDateTimeField(required=False, allow_null=True, default=None,
+                                  help_text="When it was paid (default: now).")
+
+
+# --- Connecting and re-syncing -----------------------------------------------------------------------------------
+
+# A character a return URL may hold: not a control character, not whitespace, not a backslash (which browsers
+# read as "/"). Spelled out so the schema's ECMA pattern and Python agree.
+_URL_CHAR = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\\]"
+_PATTERN_SPECIALS = re.compile(r"([\\^$.|?*+()\[\]{}/])")
+
+
+def return_url_pattern(hosts: list[str]) -> str:
+    """The schema's pattern for a return URL: http(s) on one of `hosts` (any host when none is known, as when the
+    schema is made offline), then an optional path, query or fragment. (Blank is the schema's other case.)"""
+    host = ("(?:" + "|".join(_PATTERN_SPECIALS.sub(r"\\\1", h) for h in hosts) + ")" if hosts
+            else r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\\/?#@]+")
+    return rf"^https?://{host}(?:[/?#]{_URL_CHAR}*)?$"
+
+
+class ReturnUrlField(serializers.CharField):
+    """Where the browser comes back to: blank, or an absolute http(s) URL on this app's host or an allowed one
+    (INTEGRATIONS_RETURN_HOSTS), with no whitespace or control characters. The schema's pattern names the hosts
+    of the request that asked for it (`ReturnUrlScheme`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=2000, allow_blank=True, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if not value:
+            return value
+        from urllib.parse import urlsplit
+
+        from ..connect_views import return_url_allowed
+
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+            parts = None
+        if (parts is None or not value.startswith(("http://", "https://")) or not parts.netloc
+                or not re.fullmatch(f"{_URL_CHAR}*", value)):
+            raise serializers.ValidationError("Give an absolute http(s) URL, with no spaces or control characters.")
+        request = self.context.get("request")
+        if not return_url_allowed(value, request.get_host() if request else ""):
+            raise serializers.ValidationError(
+                f"{parts.hostname} is not an allowed return host (this app's own host, or one listed in "
+                "INTEGRATIONS_RETURN_HOSTS).")
+        return value
+
+
+class ReturnUrlScheme(OpenApiSerializerFieldExtension):
+    """The return URL's schema: its pattern names this app's host (the schema request's) and the allowed ones."""
+
+    target_class = ReturnUrlField
+
+    def map_serializer_field(self, auto_schema, direction):
+        from django.conf import settings
+
+        request = getattr(auto_schema.view, "request", None)
+        # The request for the schema, when there is one (drf-spectacular's mock request keeps its Host header).
+        own = request.get_host() if request is not None and "HTTP_HOST" in request.META else None
+        hosts = [own, *getattr(settings, "INTEGRATIONS_RETURN_HOSTS", [])] if own else []
+        return {"type": "string", "maxLength": 2000, "pattern": return_url_pattern(hosts)}
+
+
+class ConnectStartSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField([], help_text="An installed provider's key (see GET /providers/).")
+    return_url = ReturnUrlField(required=False,
+                                help_text="Where the supplier's browser returns after connecting, with "
+                                          "?outcome=connected or the error code: blank, or an http(s) URL on this "
+                                          "app's host or one the operator allowed (INTEGRATIONS_RETURN_HOSTS).")
+    supplier = StrictIntegerField(required=False, min_value=1, max_value=2**53,
+                                  help_text="Support staff only: the supplier to connect.")
+
+    def __init__(self, *args, **kwargs):
+        from .. import registry
+
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = list(registry.providers())  # the plugins installed now
+
+
+class ResyncRequestSerializer(serializers.Serializer):
+    """Which invoices to re-sync: at least one of `invoice_ids`, `numbers`, `since`, `until` or `backlog: true`;
+    `until` not before `since`."""
+
+    invoice_ids = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=2**53), required=False,
+                                        min_length=1, max_length=10000)
+    numbers = serializers.ListField(child=TextField(max_length=64), required=False, min_length=1, max_length=10000)
+    since = StrictDateField(required=False, help_text="Issue date from (inclusive).")
+    until = StrictDateField(required=False, help_text="Issue date to (inclusive), not before `since`.")
+    backlog = StrictBooleanField(required=False, default=False,
+                                 help_text="The invoices that missed the sync (see the connection's backlog).")
+
+    def validate(self, data):
+        if not (data.get("invoice_ids") or data.get("numbers") or data.get("since") or data.get("until")
+                or data.get("backlog")):
+            raise serializers.ValidationError({"invoices": ["Choose invoice_ids, numbers, a date window or backlog."]})
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise serializers.ValidationError({"until": ["The window ends before it starts."]})
+        return data
+
+
+class ResyncRequestScheme(OpenApiSerializerExtension):
+    """The "at least one of" rule in the schema, as `anyOf` (the window's order is beyond a schema)."""
+
+    target_class = ResyncRequestSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target_class, direction, bypass_extensions=True)
+        schema["anyOf"] = [{"required": ["invoice_ids"]}, {"required": ["numbers"]}, {"required": ["since"]},
+                           {"required": ["until"]},
+                           {"required": ["backlog"], "properties": {"backlog": {"enum": [True]}}}]
+        return schema
+
+
+# --- Connection settings (`connection_settings`: the plugin's fields, checked against the remote's own lists) -------
+
+
+class SettingChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField(allow_blank=True, help_text="What to send as the setting's value.")
+    label = serializers.CharField(allow_blank=True, help_text="What to show, e.g. \"200 Sales\".")
+
+
+class SettingFieldSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The setting's name in `values` and in a PATCH.")
+    label = serializers.CharField()
+    help = serializers.CharField(allow_blank=True)
+    choices = SettingChoiceSerializer(many=True, allow_null=True,
+                                      help_text="The values allowed now, read from the organisation's own lists "
+                                                "(accounts, tax rates, ...); null for free text.")
+    mapping = serializers.CharField(allow_blank=True,
+                                    help_text="Non-empty: the value is an object whose keys are what this names "
+                                              "(e.g. \"product category\"), each value one of `choices`.")
+    key_choices = SettingChoiceSerializer(many=True, allow_null=True,
+                                          help_text="For a mapping: the keys allowed; null for any text.")
+    default = serializers.JSONField(allow_null=True, help_text="The value in force while the setting is not set.")
+
+
+class SettingsChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.CharField(read_only=True,
+                                       help_text='A staff user\'s name, or "API key <prefix> (<name>)".')
+    changes = serializers.DictField(child=serializers.JSONField(), read_only=True,
+                                    help_text='Each setting changed: {"from": old, "to": new}.')
+
+    class Meta:
+        model = SettingsChange
+        fields = ["changed_by", "changed_at", "changes"]
+        read_only_fields = fields
+
+
+class ConnectionSettingsSerializer(serializers.Serializer):
+    values = serializers.DictField(child=serializers.JSONField(allow_null=True),
+                                   help_text="Each setting's value in force (its default while not set).")
+    fields = SettingFieldSerializer(many=True, help_text="The settings the provider offers, in the order to show "
+                                                         "them; empty for a provider without settings.")
+    changes = SettingsChangeSerializer(many=True, help_text="The last 20 changes, newest first.")
+
+
+class SettingsUpdateSerializer(serializers.Serializer):
+    settings = serializers.DictField(child=serializers.JSONField(allow_null=True),
+                                     help_text="The settings to change (at least one): key -> new value, or null "
+                                               "to put it back to its default. The others stay as they are.")
+
+
+class SettingsUpdateScheme(OpenApiSerializerExtension):
+    """A PATCH whose body is not partial: `settings` is required (drf-spectacular makes every PATCH body partial)."""
+
+    target_class = SettingsUpdateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target_class, direction, bypass_extensions=True)
+        schema["required"] = ["settings"]
+        schema["properties"]["settings"]["minProperties"] = 1
+        return schema
 
 
 class InvoiceActionResultSerializer(serializers.Serializer):

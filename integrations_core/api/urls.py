@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from .operations import describe
 from .views.connections import ConnectionViewSet
+from .views.credit_notes import CreditNoteViewSet
 from .views.invoices import InvoiceViewSet
 from .views.providers import ProviderList
 from .views.runs import ResyncRunViewSet
@@ -24,5 +25,6 @@ router.register("connections", describe(ConnectionViewSet), basename="connection
 router.register("invoices", describe(InvoiceViewSet), basename="invoice")
 router.register("syncs", describe(SyncViewSet), basename="sync")
 router.register("resync-runs", describe(ResyncRunViewSet), basename="resync-run")
+router.register("credit-notes", describe(CreditNoteViewSet), basename="credit-note")
 
 urlpatterns = [re_path(r"^providers/?$", ProviderList.as_view(), name="provider-list"), *router.urls]

@@ -2,9 +2,10 @@
 
 from .access import ApiKey
 from .catalog import Customer, Product, Supplier
-from .connection import Connection, ConnectionState, ConnectLink
+from .connection import Connection, ConnectionState, ConnectLink, ContactLink, SettingsChange
 from .event import RemoteEvent
-from .invoice import Invoice, InvoiceLine, InvoiceStatus
+from .invoice import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from .money import CreditNote, CreditNoteState, InvoiceDocument, InvoicePayment, PaymentRecord
 from .run import ResyncRun, ResyncRunState
 from .sync import InvoiceSync, SyncAttempt, SyncState, Trigger, TriggerKind
 
@@ -13,15 +14,23 @@ __all__ = [
     "Connection",
     "ConnectionState",
     "ConnectLink",
+    "ContactLink",
+    "CreditNote",
+    "CreditNoteState",
     "Customer",
     "Invoice",
+    "InvoiceDocument",
     "InvoiceLine",
+    "InvoicePayment",
     "InvoiceStatus",
     "InvoiceSync",
+    "LineKind",
+    "PaymentRecord",
     "Product",
     "RemoteEvent",
     "ResyncRun",
     "ResyncRunState",
+    "SettingsChange",
     "Supplier",
     "SyncAttempt",
     "SyncState",

@@ -20,12 +20,18 @@ class Customer(models.Model):
     """A venue that orders from a supplier; becomes the contact on the remote invoice."""
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="customers")
+    # The storefront's own id of the retailer: it outlives a rename, so remote contacts are matched by it first.
+    external_id = models.CharField("retailer id", max_length=64, blank=True, null=True)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["supplier", "name"], name="customer_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "name"], name="customer_unique_name"),
+            models.UniqueConstraint(fields=["supplier", "external_id"], condition=models.Q(external_id__isnull=False),
+                                    name="customer_unique_external_id"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -40,6 +46,8 @@ class Product(models.Model):
     sales_account_code = models.CharField(max_length=32, blank=True)
     expense_account_code = models.CharField("expense (GL) account", max_length=32, blank=True)
     tax_type = models.CharField(max_length=32, blank=True)
+    # The supplier's own grouping (dairy, bakery): a connection's settings may give a category its own account.
+    category = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["name"]

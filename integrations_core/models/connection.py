@@ -42,6 +42,8 @@ class Connection(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["provider", "state"], name="connection_provider_state")]
+        # Changing a connection's integration settings is apart from connecting and disconnecting it.
+        permissions = [("change_settings_connection", "Can change a connection's integration settings")]
 
     def __str__(self) -> str:
         return f"{self.supplier} / {self.provider} ({self.state})"
@@ -70,3 +72,38 @@ class ConnectLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} link for {self.supplier}"
+
+
+class SettingsChange(models.Model):
+    """One change of a connection's integration settings: who made it, when, and each setting's before/after."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="settings_changes")
+    changed_by = models.CharField(max_length=200)  # a staff user's name, or "API key <prefix>" for the storefront
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changes = models.JSONField(default=dict)  # {setting: {"from": old, "to": new}}
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.changes)} by {self.changed_by}"
+
+
+class ContactLink(models.Model):
+    """The remote contact a retailer (customer) is on one connection, kept once found or made, so a rename on
+    either side does not make a second contact."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="contact_links")
+    customer = models.ForeignKey("integrations_core.Customer", on_delete=models.CASCADE, related_name="contact_links")
+    remote_id = models.CharField(max_length=100)
+    remote_name = models.CharField(max_length=255, blank=True)
+    # Support linked it by hand: it may share its remote contact with another retailer.
+    linked_by = models.CharField(max_length=200, blank=True)
+    linked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "customer"], name="contact_link_one_per_customer")]
+        indexes = [models.Index(fields=["connection", "remote_id"], name="contact_link_remote")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} -> {self.remote_name or self.remote_id}"

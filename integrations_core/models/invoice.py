@@ -14,6 +14,15 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void"
 
 
+class LineKind(models.TextChoices):
+    """What a line charges for: goods, or one of the order's extras that accounting books to its own account."""
+
+    PRODUCT = "product"
+    FREIGHT = "freight"
+    SURCHARGE = "surcharge"
+    DISCOUNT = "discount"
+
+
 class LineAmountType(models.TextChoices):
     EXCLUSIVE = "exclusive"
     INCLUSIVE = "inclusive"
@@ -29,9 +38,18 @@ class Invoice(models.Model):
     # without our knowing its id there (a push whose answer was lost).
     previous_numbers = models.JSONField(default=list, blank=True, editable=False)
     order_reference = models.CharField(max_length=128, blank=True)
+    po_number = models.CharField("PO number", max_length=128, blank=True)
+    delivery_date = models.DateField(null=True, blank=True)
+    comments = models.CharField("retailer's comments", max_length=2000, blank=True)
+    # The order's own fields a connection's settings may map to the remote (sales channel, delivery region):
+    # a flat object of short strings, checked by `invoices._clean_attributes`.
+    attributes = models.JSONField(default=dict, blank=True)
     issue_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     currency = models.CharField(max_length=3, default="AUD")
+    # Units of `currency` per unit of the organisation's base currency, when the storefront fixes it (else the
+    # accounting system uses its own rate of the day).
+    currency_rate = models.DecimalField(max_digits=18, decimal_places=10, null=True, blank=True)
     line_amount_type = models.CharField(max_length=16, choices=LineAmountType.choices, default=LineAmountType.EXCLUSIVE)
     status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED)
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
@@ -70,6 +88,7 @@ class Invoice(models.Model):
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=LineKind.choices, default=LineKind.PRODUCT)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     description = models.CharField(max_length=500)
     quantity = models.DecimalField(max_digits=12, decimal_places=4)

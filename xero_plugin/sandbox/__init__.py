@@ -14,10 +14,10 @@ organisations, accounts, tax types and contacts, and ``faults`` for fault kinds.
 from .control import SandboxControl, SandboxControlError
 from .runtime import XeroSandbox, main
 from .seed import (ALL_TENANTS, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS, DEFAULT_WEBHOOK_KEY,
-                   TENANT_AU, TENANT_NZ, TENANT_NZ2, contact_id)
+                   TENANT_AU, TENANT_NZ, TENANT_NZ2, branding_theme_id, contact_id)
 from .webhooks import sign as webhook_signature
 
 __all__ = ["XeroSandbox", "SandboxControl", "SandboxControlError", "main", "TENANT_NZ", "TENANT_AU", "TENANT_NZ2",
            "ALL_TENANTS", "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_REDIRECT_URIS", "DEFAULT_WEBHOOK_KEY",
-           "contact_id",
+           "contact_id", "branding_theme_id",
            "webhook_signature"]

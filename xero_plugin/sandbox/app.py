@@ -22,8 +22,8 @@ class _Ctx:
         self.now = now
         self.events = []
 
-    def event(self, category, resource_id, event_type):
-        self.events.append((category, resource_id, event_type))
+    def event(self, category, resource_id, event_type, data=None):
+        self.events.append((category, resource_id, event_type, data))
 
 
 def endpoint_name(path: str) -> str:
@@ -94,7 +94,7 @@ class SandboxApp:
     def _api(self, req, resource, key, fault) -> Response:
         state = self.state
         with state.lock:
-            token, error = oauth.authenticate(state, req, accounting.RESOURCES[resource], need_tenant=True)
+            token, error = oauth.authenticate(state, req, accounting.scope_for(resource, key), need_tenant=True)
         if error is not None:
             return error
         tenant = req.header("xero-tenant-id").lower()

@@ -132,7 +132,71 @@ class SandboxControl:
         return self._call("POST", "currencies", {"tenant_id": tenant_id, "code": code, "description": description,
                                                  "rate": None if rate is None else str(rate)})
 
+    def archive_contact(self, tenant_id: str, name_or_id: str) -> dict:
+        """Archive a contact (by ContactID, ContactNumber or Name) as if in Xero; fires a CONTACT webhook.
+        Invoices and credit notes for it are then refused."""
+        return self._call("POST", "contacts/status", {"tenant_id": tenant_id, "contact": name_or_id})
+
+    def restore_contact(self, tenant_id: str, name_or_id: str) -> dict:
+        """Un-archive a contact (refused if an active contact has its name)."""
+        return self._call("POST", "contacts/status", {"tenant_id": tenant_id, "contact": name_or_id,
+                                                      "restore": True})
+
+    def add_tracking_category(self, tenant_id: str, name: str, options=(), status: str = "ACTIVE") -> dict:
+        """Add a tracking category with its options (Xero allows two active categories); returns it with
+        its TrackingCategoryID and each option's TrackingOptionID."""
+        return self._call("POST", "tracking", {"tenant_id": tenant_id, "name": name, "options": list(options),
+                                               "status": status})
+
+    def add_tracking_option(self, tenant_id: str, category: str, name: str) -> dict:
+        """Add an option to a category (by name or id); returns the category."""
+        return self._call("POST", "tracking/options", {"tenant_id": tenant_id, "category": category, "name": name})
+
+    def archive_tracking_category(self, tenant_id: str, category: str, status: str = "ARCHIVED") -> dict:
+        """Archive a category (``status="ACTIVE"`` restores it); returns it."""
+        return self._call("POST", "tracking/status", {"tenant_id": tenant_id, "category": category,
+                                                      "status": status})
+
+    def archive_tracking_option(self, tenant_id: str, category: str, option: str, status: str = "ARCHIVED") -> dict:
+        """Archive one option of a category (``status="ACTIVE"`` restores it); returns the category."""
+        return self._call("POST", "tracking/status", {"tenant_id": tenant_id, "category": category,
+                                                      "option": option, "status": status})
+
+    def delete_payment(self, tenant_id: str, payment_id: str) -> dict:
+        """Delete a payment as if in Xero (lock dates do not stop it): the invoice is due again and back to
+        AUTHORISED if it was PAID; fires the invoice's webhook. Returns the payment (Status DELETED)."""
+        return self._call("POST", "payments/delete", {"tenant_id": tenant_id, "payment_id": payment_id})
+
     # -- read-back ---------------------------------------------------------------------------
+
+    def contacts(self, tenant_id: str) -> list:
+        """Every contact of a tenant, archived ones too (Xero JSON shape)."""
+        return self._call("GET", "contacts", tenant_id=tenant_id)
+
+    def tracking_categories(self, tenant_id: str) -> list:
+        """Every tracking category with all its options, archived ones too."""
+        return self._call("GET", "tracking", tenant_id=tenant_id)
+
+    def branding_themes(self, tenant_id: str) -> list:
+        """The organisation's branding themes."""
+        return self._call("GET", "branding_themes", tenant_id=tenant_id)
+
+    def payments(self, tenant_id: str, invoice=None) -> list:
+        """Every payment of a tenant (deleted ones too), optionally of one invoice (number or id)."""
+        return self._call("GET", "payments", tenant_id=tenant_id, invoice=invoice)
+
+    def credit_notes(self, tenant_id: str, number=None) -> list:
+        """Every credit note of a tenant (Xero JSON shape, with allocations), optionally one number."""
+        return self._call("GET", "credit_notes", tenant_id=tenant_id, number=number)
+
+    def attachments(self, tenant_id: str, invoice: str) -> list:
+        """An invoice's attachments (number or id), each with ``Content`` (base64)."""
+        return self._call("GET", "attachments", tenant_id=tenant_id, invoice=invoice)
+
+    def history(self, tenant_id: str, invoice_number_or_id: str) -> list:
+        """An invoice's history and notes, newest first: ``[{"Changes", "DateUTCString", "DateUTC", "User",
+        "Details"}]`` as ``GET /Invoices/{id}/History`` answers them."""
+        return self._call("GET", "history", tenant_id=tenant_id, invoice=invoice_number_or_id)
 
     def invoices(self, tenant_id: str, invoice_number=None) -> list:
         """Every stored invoice of a tenant (Xero JSON shape), optionally one InvoiceNumber."""

@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal
 from collections import Counter
 
-from . import invoices, oauth, seed, wire
+from . import attachments, credit_notes, history, invoices, oauth, resources, seed, tracking, wire
 from .messages import json_response
 
 
@@ -148,27 +148,171 @@ def _mark_invoice(app, req, body):
         status = (body.get("status") or "").upper()
         if status == "PAID":
             due = inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"]
-            pay_id = str(uuid.uuid4())
             bank = next(a for a in org["accounts"] if a["Code"] == "090")
-            today = invoices.org_today(org, now)
-            rate = inv.get("CurrencyRate") or invoices.ONE
-            org["payments"][pay_id] = {"PaymentID": pay_id, "InvoiceID": inv["InvoiceID"],
-                                       "AccountID": bank["AccountID"], "Date": today, "Amount": due,
-                                       "CurrencyRate": rate, "Reference": "Paid in Xero", "Status": "AUTHORISED",
-                                       "Updated": now}
-            inv["Payments"] = inv.get("Payments", []) + [{"PaymentID": pay_id, "Date": today, "Amount": due,
-                                                          "CurrencyRate": rate}]
-            invoices.settle(inv, due, now, paid_on=today)
+            pay = resources.record_payment(org, inv, due, bank, invoices.org_today(org, now),
+                                           inv.get("CurrencyRate") or invoices.ONE, "Paid in Xero", now)
+            history.payment_recorded(org, inv, pay, now, history.XERO_USER)
         elif status:
-            inv["Status"] = status
-        for key, value in (body.get("changes") or {}).items():
+            before, inv["Status"] = inv["Status"], status
+            history.status_changed(org, inv, before, now, history.XERO_USER)
+        changes = body.get("changes") or {}
+        for key, value in changes.items():
             # Amounts are kept as Decimal, like everything the Accounting API writes.
             inv[key] = Decimal(str(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+        if changes:
+            history.status_changed(org, inv, inv["Status"], now, history.XERO_USER)  # the same status: "Edited"
         org.pop("numbers", None)  # an edited InvoiceNumber invalidates the index
         inv["Updated"] = now
         rendered = invoices.render(org, inv)
     app.webhooks.publish(org["tenant_id"], [("INVOICE", inv["InvoiceID"], "UPDATE")])
     return _ok(rendered)
+
+
+# -- contacts, tracking, payments, credit notes, attachments (as a user does in Xero) ----------------
+
+
+def _contact(org, key):
+    contact = resources.find_contact_any(org, key)
+    if contact is None:
+        raise KeyError("no contact %s" % key)
+    return contact
+
+
+def _contact_status(app, req, body):
+    """Archive (or, with ``restore``, un-archive) a contact by ContactID, ContactNumber or Name."""
+    with app.state.lock:
+        org = _org(app, body["tenant_id"])
+        contact = _contact(org, body["contact"])
+        errors = resources.set_contact_status(org, contact, "ACTIVE" if body.get("restore") else "ARCHIVED",
+                                              app.state.clock.now())
+        if errors:
+            return _fail(errors[0])
+        rendered = resources.render_contact(contact)
+    app.webhooks.publish(org["tenant_id"], [("CONTACT", contact["ContactID"], "UPDATE")])
+    return _ok(rendered)
+
+
+def _contacts(app, req, body):
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        return _ok([resources.render_contact(c) for c in org["contacts"].values()])
+
+
+def _tracking(app, req, body):
+    """GET: every category (archived too, options too); POST: add a category with its options."""
+    with app.state.lock:
+        org = _org(app, body.get("tenant_id") or req.query.get("tenant_id"))
+        if req.method == "POST":
+            try:
+                cat = tracking.add_category(org, body["name"], body.get("options") or (),
+                                            body.get("status") or "ACTIVE")
+            except tracking.TrackingError as exc:
+                return _fail(str(exc))
+            return _ok(tracking.render_category(cat, True))
+        return _ok([tracking.render_category(c, True) for c in org["tracking_categories"]])
+
+
+def _category(org, key):
+    cat = tracking.find_category(org, key)
+    if cat is None:
+        raise KeyError("no tracking category %s" % key)
+    return cat
+
+
+def _tracking_option(app, req, body):
+    """Add an option to a category."""
+    with app.state.lock:
+        cat = _category(_org(app, body["tenant_id"]), body["category"])
+        try:
+            tracking.add_option(cat, body["name"])
+        except tracking.TrackingError as exc:
+            return _fail(str(exc))
+        return _ok(tracking.render_category(cat, True))
+
+
+def _tracking_status(app, req, body):
+    """Archive (or restore, with ``status``) a category, or one option of it."""
+    with app.state.lock:
+        org = _org(app, body["tenant_id"])
+        cat = _category(org, body["category"])
+        status = (body.get("status") or "ARCHIVED").upper()
+        try:
+            if body.get("option"):
+                opt = tracking.find_option(cat, body["option"])
+                if opt is None:
+                    raise KeyError("no option %s in %s" % (body["option"], cat["Name"]))
+                tracking.set_option_status(opt, status)
+            else:
+                tracking.set_category_status(org, cat, status)
+        except tracking.TrackingError as exc:
+            return _fail(str(exc))
+        return _ok(tracking.render_category(cat, True))
+
+
+def _invoice_of(org, key):
+    inv = invoices.find_invoice(org, key)
+    if inv is None:
+        raise KeyError("no invoice %s" % key)
+    return inv
+
+
+def _payments(app, req, body):
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        rows = list(org["payments"].values())
+        if req.query.get("invoice"):
+            iid = _invoice_of(org, req.query["invoice"])["InvoiceID"]
+            rows = [p for p in rows if p.get("InvoiceID") == iid]
+        return _ok([resources.render_payment(org, p) for p in rows])
+
+
+def _delete_payment(app, req, body):
+    """Delete a payment as a user (an adviser: lock dates do not stop it) does in Xero."""
+    with app.state.lock:
+        org = _org(app, body["tenant_id"])
+        pay = org["payments"].get(str(body["payment_id"]).lower())
+        if pay is None:
+            return _fail("no such payment", 404)
+        errors = resources.delete_payment(org, pay, app.state.clock.now(), check_locks=False)
+        if errors:
+            return _fail(errors[0])
+        history.payment_removed(org, pay, app.state.clock.now(), history.XERO_USER)
+        rendered = resources.render_payment(org, pay)
+    if pay.get("InvoiceID"):
+        app.webhooks.publish(org["tenant_id"], [("INVOICE", pay["InvoiceID"], "UPDATE")])
+    return _ok(rendered)
+
+
+def _credit_notes(app, req, body):
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        number = req.query.get("number")
+        rows = [n for n in org["credit_notes"].values() if number is None or n["CreditNoteNumber"] == number]
+        return _ok([credit_notes.render(org, n) for n in rows])
+
+
+def _attachments(app, req, body):
+    """An invoice's attachments, each with its content (base64)."""
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        iid = _invoice_of(org, req.query["invoice"])["InvoiceID"]
+        base_url = "http://" + (req.header("host") or "127.0.0.1")
+        return _ok([dict(attachments.render(a, base_url, iid), Content=a["Content"])
+                    for a in attachments.listing(org, iid)])
+
+
+def _history(app, req, body):
+    """An invoice's history and notes (number or id), newest first, as ``GET /Invoices/{id}/History`` lists it."""
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        iid = _invoice_of(org, req.query["invoice"])["InvoiceID"]
+        return _ok([history.render(r) for r in history.listing(org, iid)])
+
+
+def _branding_themes(app, req, body):
+    with app.state.lock:
+        org = _org(app, req.query.get("tenant_id"))
+        return _ok([resources.render_branding_theme(t) for t in org["branding_themes"]])
 
 
 def _redirect_uris(app, req, body):
@@ -305,6 +449,18 @@ _ROUTES = {
     ("POST", "lock_dates"): _lock_dates,
     ("POST", "currencies"): _currencies,
     ("GET", "invoices"): _invoices,
+    ("GET", "contacts"): _contacts,
+    ("POST", "contacts/status"): _contact_status,
+    ("GET", "tracking"): _tracking,
+    ("POST", "tracking"): _tracking,
+    ("POST", "tracking/options"): _tracking_option,
+    ("POST", "tracking/status"): _tracking_status,
+    ("GET", "payments"): _payments,
+    ("POST", "payments/delete"): _delete_payment,
+    ("GET", "credit_notes"): _credit_notes,
+    ("GET", "attachments"): _attachments,
+    ("GET", "history"): _history,
+    ("GET", "branding_themes"): _branding_themes,
     ("GET", "duplicates"): _duplicates,
     ("GET", "call_counts"): _call_counts,
     ("GET", "requests"): _requests,

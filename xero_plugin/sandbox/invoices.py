@@ -8,7 +8,8 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from . import wire
+from . import messages as m
+from . import tracking, wire
 
 TYPES = ("ACCREC", "ACCPAY")
 LINE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
@@ -57,14 +58,17 @@ def _field(raw, key, kind, path):
     return value
 
 
-def normalize(raw, index: int) -> dict:
-    """Parse one posted invoice into plain Python values; raises PostDataError on bad types."""
+INVOICE_FIELDS = ("InvoiceID", "Type", "InvoiceNumber", "Reference", "Status", "Contact", "CurrencyCode", "Url",
+                  "BrandingThemeID", "SentToContact")
+
+
+def normalize(raw, index: int, collection: str = "Invoices", fields=INVOICE_FIELDS) -> dict:
+    """Parse one posted invoice (or credit note: ``collection``, ``fields``) into plain Python values;
+    raises PostDataError on bad types."""
     if not isinstance(raw, dict):
-        raise PostDataError("Invalid invoice at index %d" % index)
-    path = "Invoices[%d]" % index
-    out = {k: raw.get(k) for k in ("InvoiceID", "Type", "InvoiceNumber", "Reference", "Status", "Contact",
-                                   "CurrencyCode", "Url", "BrandingThemeID", "SentToContact")
-           if k in raw}
+        raise PostDataError("Invalid %s at index %d" % ("invoice" if collection == "Invoices" else "element", index))
+    path = "%s[%d]" % (collection, index)
+    out = {k: raw.get(k) for k in fields if k in raw}
     for key in ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate"):
         if raw.get(key) is not None:
             out[key] = _field(raw, key, "day", "%s.%s" % (path, key))
@@ -85,7 +89,8 @@ def normalize(raw, index: int) -> dict:
                 raise PostDataError("Invalid line item. Path '%s.LineItems[%d]'." % (path, j))
             lp = "%s.LineItems[%d]" % (path, j)
             item = {k: line.get(k) for k in ("LineItemID", "Description", "ItemCode", "AccountCode", "AccountID",
-                                            "TaxType", "Tracking")}
+                                            "TaxType")}
+            item["Tracking"] = _tracking_field(line.get("Tracking"), lp)
             for key in ("Quantity", "UnitAmount", "LineAmount", "DiscountRate", "TaxAmount"):
                 item[key] = _field(line, key, "num", "%s.%s" % (lp, key))
             lines.append(item)
@@ -94,6 +99,16 @@ def normalize(raw, index: int) -> dict:
         if isinstance(out.get(key), str):
             out[key] = out[key].strip().upper()
     return out
+
+
+def _tracking_field(value, path):
+    """A line's Tracking must be a list of objects (Xero itself answers a 500 to a bare object)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise PostDataError("Invalid tracking. Path '%s.Tracking'." % path)
+    return [{k: t.get(k) for k in ("TrackingCategoryID", "TrackingOptionID", "Name", "Option") if t.get(k)}
+            for t in value]
 
 
 def number_index(org) -> dict:
@@ -157,7 +172,7 @@ def org_today(org, now: float) -> str:
     return wire.org_day(now, org.get("timezone"))
 
 
-def _currency(org, inv, data, existing, out) -> None:
+def apply_currency(org, inv, data, existing, out) -> None:
     """CurrencyCode must be one the organisation has added; a foreign invoice keeps the CurrencyRate given,
     else the previous one, else the day rate [SPEC Invoice.CurrencyRate]."""
     base = org["currency"]
@@ -181,7 +196,7 @@ def _currency(org, inv, data, existing, out) -> None:
 
 
 class Outcome:
-    """Result of applying one invoice element."""
+    """Result of applying one invoice (or credit note) element."""
 
     def __init__(self):
         self.errors, self.warnings = [], []
@@ -196,7 +211,10 @@ class Outcome:
             self.warnings.append(msg)
 
 
-def _resolve_contact(org, contact, out: Outcome):
+def resolve_contact(org, contact, out: Outcome):
+    """The contact an invoice or credit note names: by ContactID, else ContactNumber, else Name (an active
+    contact first). A name no contact has makes a new one (``out.new_contact``, saved only with the document).
+    An archived contact is returned as such; the caller refuses it."""
     if not isinstance(contact, dict):
         out.error(MSG_EMPTY_CONTACT)
         return None
@@ -206,16 +224,20 @@ def _resolve_contact(org, contact, out: Outcome):
         if hit is None:
             out.error(MSG_EMPTY_CONTACT)  # [INFERRED] unknown ContactID; no live message found
         return hit
-    if number and not name:
+    if number:
         hit = next((c for c in org["contacts"].values() if c.get("ContactNumber") == number), None)
-        if hit is None:
+        if hit is not None:
+            return hit
+        if not name:
             out.error("Contact Name cannot be empty.")
-        return hit
+            return None
     if not name:
         out.error(MSG_EMPTY_CONTACT)
         return None
-    hit = next((c for c in org["contacts"].values()
-                if c["ContactStatus"] == "ACTIVE" and c["Name"].lower() == name.lower()), None)
+    named = [c for c in org["contacts"].values() if c["Name"].lower() == name.lower()]
+    # [INFERRED] a name only an archived contact has finds that contact ("the contact with the specified
+    # contact details has been archived"), rather than making a second one.
+    hit = next((c for c in named if c["ContactStatus"] == "ACTIVE"), None) or (named[0] if named else None)
     if hit is None:  # created only if the invoice itself is saved
         out.new_contact = {"ContactID": str(uuid.uuid4()), "Name": name, "ContactStatus": "ACTIVE",
                            "ContactNumber": number, "EmailAddress": contact.get("EmailAddress")}
@@ -223,11 +245,44 @@ def _resolve_contact(org, contact, out: Outcome):
     return hit
 
 
-def _price_lines(org, inv, lines, unitdp, out: Outcome):
-    """Validate accounts and tax types, compute line, tax and invoice totals."""
+def check_contact(org, doc, contact, out: Outcome) -> None:
+    """Xero refuses a document (other than a void or delete) whose contact is archived."""
+    contact = contact or org["contacts"].get(doc.get("ContactID") or "")
+    if contact is not None and contact.get("ContactStatus") == "ARCHIVED" and doc["Status"] not in ("VOIDED",
+                                                                                                      "DELETED"):
+        out.error(m.MSG_CONTACT_ARCHIVED)
+
+
+def check_branding_theme(org, doc, out: Outcome) -> None:
+    """A BrandingThemeID must be one of the organisation's (kept in its canonical form)."""
+    given = doc.get("BrandingThemeID")
+    if not given:
+        return
+    theme = next((t for t in org["branding_themes"] if t["BrandingThemeID"] == str(given).strip().lower()), None)
+    if theme is None:
+        out.error(m.MSG_BRANDING_THEME % given)
+    else:
+        doc["BrandingThemeID"] = theme["BrandingThemeID"]
+
+
+def _description_only(line) -> bool:
+    return bool((line.get("Description") or "").strip()) and all(
+        line.get(key) in (None, "") for key in ("Quantity", "UnitAmount", "LineAmount", "AccountCode", "AccountID",
+                                                 "ItemCode", "TaxType"))
+
+
+def price_lines(org, inv, lines, unitdp, out: Outcome):
+    """Validate accounts, tax types and tracking; compute line, tax and document totals."""
     lat, status = inv["LineAmountTypes"], inv["Status"]
     priced, sub, tax_total = [], ZERO, ZERO
     for line in lines:
+        if _description_only(line):
+            # SPEC L20678: "A line item with just a description (i.e no unit amount or quantity) can be created
+            # by specifying just a <Description> element": no account, no amount, no tax.
+            priced.append({"LineItemID": (str(line["LineItemID"]).lower() if line.get("LineItemID")
+                                          else str(uuid.uuid4())), "Description": line.get("Description"),
+                           "LineAmount": ZERO, "TaxAmount": ZERO, "Tracking": []})
+            continue
         acct, had_code = _account(org, line)
         code = line.get("AccountCode") or (acct or {}).get("Code")
         if had_code and acct is None:
@@ -247,7 +302,7 @@ def _price_lines(org, inv, lines, unitdp, out: Outcome):
         if lat == "NoTax":
             tax_type = "NONE"
         rate = _tax_rate(org, tax_type)
-        direction = "CanApplyToRevenue" if inv["Type"] == "ACCREC" else "CanApplyToExpenses"
+        direction = "CanApplyToRevenue" if inv["Type"] in ("ACCREC", "ACCRECCREDIT") else "CanApplyToExpenses"
         if rate is None or rate["Status"] != "ACTIVE" or not rate[direction]:
             out.error("The TaxType code %s does not exist or cannot be used for this type of transaction." % tax_type)
             rate = None
@@ -274,7 +329,8 @@ def _price_lines(org, inv, lines, unitdp, out: Outcome):
                        "Quantity": qty, "UnitAmount": unit_amt, "DiscountRate": line.get("DiscountRate"),
                        "AccountCode": acct["Code"] if acct else (None if had_code else code),
                        "AccountID": acct["AccountID"] if acct else None, "TaxType": tax_type,
-                       "TaxAmount": tax, "LineAmount": amount, "Tracking": line.get("Tracking") or []})
+                       "TaxAmount": tax, "LineAmount": amount,
+                       "Tracking": tracking.resolve_line(org, line.get("Tracking"), out)})
     inv.update(LineItems=priced, SubTotal=wire.money(sub), TotalTax=wire.money(tax_total),
                Total=wire.money(sub + tax_total))
 
@@ -301,7 +357,7 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
     if existing is not None:
         inv = {k: (list(v) if isinstance(v, list) else v) for k, v in existing.items()}
         new_status = data.get("Status") or existing["Status"]
-        if existing["AmountPaid"] > 0 or existing["Status"] == "PAID":
+        if existing["AmountPaid"] > 0 or existing["AmountCredited"] > 0 or existing["Status"] == "PAID":
             # Re-sending AUTHORISED (the status before payment) is an edit, not a status change.
             if new_status not in (existing["Status"], "AUTHORISED", "PAID"):
                 out.error("The status %s cannot be applied to the invoice because it has payments or credit "
@@ -316,7 +372,7 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
         inv = {"InvoiceID": str(uuid.uuid4()), "Type": data.get("Type"), "InvoiceNumber": None,
                "Status": data.get("Status") or "DRAFT", "LineAmountTypes": "Exclusive",
                "Date": org_today(org, now), "DueDate": None, "CurrencyCode": org["currency"], "CurrencyRate": ONE,
-               "AmountPaid": ZERO, "AmountCredited": ZERO, "Payments": [], "FullyPaidOnDate": None,
+               "AmountPaid": ZERO, "AmountCredited": ZERO, "Payments": [], "CreditNotes": [], "FullyPaidOnDate": None,
                "Reference": None, "Url": None, "BrandingThemeID": None, "SentToContact": False,
                "ExpectedPaymentDate": None, "PlannedPaymentDate": None, "ContactID": None,
                "LineItems": [], "SubTotal": ZERO, "TotalTax": ZERO, "Total": ZERO, "Created": now}
@@ -332,11 +388,13 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
             inv[key] = data[key]
     contact = None
     if data.get("Contact") is not None:
-        contact = _resolve_contact(org, data["Contact"], out)
+        contact = resolve_contact(org, data["Contact"], out)
         inv["ContactID"] = contact["ContactID"] if contact else None
         inv["ContactName"] = (contact or {}).get("Name") or (data["Contact"] or {}).get("Name")
     elif existing is None:
         out.error(MSG_NO_CONTACT)
+    check_contact(org, inv, contact, out)
+    check_branding_theme(org, inv, out)
     if data.get("LineItems") is not None:
         lines = data["LineItems"]
     else:
@@ -344,7 +402,7 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
     if not lines and inv["Status"] not in ("DELETED", "VOIDED"):
         out.error(MSG_NO_LINES)
     if inv["Status"] not in ("DELETED", "VOIDED") or data.get("LineItems") is not None:
-        _price_lines(org, inv, lines, unitdp, out)
+        price_lines(org, inv, lines, unitdp, out)
         # Keep the LineItemIDs so a later re-price (e.g. a status-only update) does not mint new ones.
         lines = [dict(raw, LineItemID=priced["LineItemID"]) for raw, priced in zip(lines, inv["LineItems"])]
     inv["RawLines"] = lines
@@ -353,7 +411,7 @@ def apply(org, data: dict, mode: str, now: float, unitdp: int = 2, target=None) 
         inv["InvoiceNumber"] = str(number).strip()
     if inv["Type"] == "ACCREC" and inv["InvoiceNumber"] and find_by_number(org, inv["InvoiceNumber"], inv["InvoiceID"]):
         out.error(MSG_UNIQUE)
-    _currency(org, inv, data, existing, out)
+    apply_currency(org, inv, data, existing, out)
     # A posted invoice dated in a locked period can be neither changed nor voided, and nothing may be
     # approved into one; drafts and submitted invoices carry no journals and are allowed.
     if existing is not None and existing["Status"] in POSTED:
@@ -397,22 +455,49 @@ def settle(inv, amount: Decimal, now: float, paid_on: str | None = None) -> None
     inv["Updated"] = now
 
 
+def unsettle(inv, amount: Decimal, now: float) -> None:
+    """Take back money received (a deleted payment): a PAID invoice that is due again is AUTHORISED."""
+    inv["AmountPaid"] = wire.money(inv["AmountPaid"] - amount)
+    reopen(inv, now)
+
+
+def reopen(inv, now: float) -> None:
+    """After money or credit is taken off an invoice: AUTHORISED again once something is due."""
+    if inv["Status"] == "PAID" and inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"] > 0:
+        inv["Status"] = "AUTHORISED"
+        inv["FullyPaidOnDate"] = None
+    inv["Updated"] = now
+
+
+def credit(inv, amount: Decimal, now: float, credited_on: str) -> None:
+    """Credit allocated to an invoice; PAID once nothing is due, as Xero does for a fully credited invoice."""
+    inv["AmountCredited"] = wire.money(inv["AmountCredited"] + amount)
+    if inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"] <= 0:
+        inv["Status"] = "PAID"
+        inv["FullyPaidOnDate"] = credited_on
+    inv["Updated"] = now
+
+
+def contact_ref(org, doc) -> dict:
+    """The Contact element of a rendered invoice or credit note."""
+    contact = org["contacts"].get(doc.get("ContactID") or "")
+    return {"ContactID": contact["ContactID"] if contact else wire.ZERO_GUID,
+            "ContactStatus": contact["ContactStatus"] if contact else "ACTIVE",
+            "Name": contact["Name"] if contact else (doc.get("ContactName") or ""),
+            "Addresses": [], "Phones": [], "ContactGroups": [], "ContactPersons": [], "HasValidationErrors": False}
+
+
 def render(org, inv, lines: bool = True, errors=(), warnings=(), echo_id=None) -> dict:
     """An invoice exactly as Xero serialises it (ms-dates, enum-legal values, JSON booleans)."""
-    contact = org["contacts"].get(inv.get("ContactID") or "")
     due = inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"]
     body = {
         "Type": inv["Type"], "InvoiceID": echo_id or inv["InvoiceID"], "InvoiceNumber": inv["InvoiceNumber"] or "",
         "Reference": inv.get("Reference") or "",
-        "Prepayments": [], "Overpayments": [], "CreditNotes": [],
+        "Prepayments": [], "Overpayments": [], "CreditNotes": _credit_notes(org, inv),
         "AmountDue": wire.money(due), "AmountPaid": inv["AmountPaid"], "AmountCredited": inv["AmountCredited"],
         "SentToContact": bool(inv.get("SentToContact")), "CurrencyRate": inv.get("CurrencyRate") or ONE,
-        "IsDiscounted": False, "HasAttachments": False,
-        "Contact": {"ContactID": contact["ContactID"] if contact else wire.ZERO_GUID,
-                    "ContactStatus": contact["ContactStatus"] if contact else "ACTIVE",
-                    "Name": contact["Name"] if contact else (inv.get("ContactName") or ""),
-                    "Addresses": [], "Phones": [], "ContactGroups": [], "ContactPersons": [],
-                    "HasValidationErrors": False},
+        "IsDiscounted": False, "HasAttachments": bool(org.get("attachments", {}).get(inv["InvoiceID"])),
+        "Contact": contact_ref(org, inv),
         "DateString": wire.day_string(inv["Date"]), "Date": wire.ms_date(inv["Date"]),
         "Status": inv["Status"], "LineAmountTypes": inv["LineAmountTypes"],
         "SubTotal": inv["SubTotal"], "TotalTax": inv["TotalTax"], "Total": inv["Total"],
@@ -442,6 +527,18 @@ def render(org, inv, lines: bool = True, errors=(), warnings=(), echo_id=None) -
     return body
 
 
+def _credit_notes(org, inv) -> list:
+    """The credit notes allocated to an invoice, each with the amount applied [SPEC Invoice.CreditNotes]."""
+    out = []
+    for alloc in inv.get("CreditNotes") or ():
+        note = org.get("credit_notes", {}).get(alloc["CreditNoteID"]) or {}
+        out.append({"CreditNoteID": alloc["CreditNoteID"], "CreditNoteNumber": note.get("CreditNoteNumber") or "",
+                    "Type": note.get("Type") or "ACCRECCREDIT", "AppliedAmount": alloc["Amount"],
+                    "Total": note.get("Total", ZERO), "DateString": wire.day_string(alloc["Date"]),
+                    "Date": wire.ms_date(alloc["Date"]), "HasErrors": False})
+    return out
+
+
 def filter_row(org, inv) -> dict:
     """The fields a ``where`` clause can see, as comparable Python values."""
     contact = org["contacts"].get(inv.get("ContactID") or "", {})
@@ -453,4 +550,5 @@ def filter_row(org, inv) -> dict:
             "Date": day(inv["Date"]), "DueDate": day(inv.get("DueDate")),
             "UpdatedDateUTC": wire.dt.datetime.fromtimestamp(inv.get("Updated", 0), wire.dt.timezone.utc),
             "AmountDue": inv["Total"] - inv["AmountPaid"] - inv["AmountCredited"], "AmountPaid": inv["AmountPaid"],
+            "AmountCredited": inv["AmountCredited"],
             "Total": inv["Total"], "SubTotal": inv["SubTotal"], "CurrencyCode": inv["CurrencyCode"]}

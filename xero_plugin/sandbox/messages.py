@@ -1,4 +1,4 @@
-"""Tiny request/response types shared by the HTTP plumbing and the handlers."""
+"""Tiny request/response types shared by the HTTP plumbing and the handlers, and Xero's validation messages."""
 
 from __future__ import annotations
 
@@ -106,3 +106,68 @@ NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
 def not_found() -> Response:
     """Xero's 404 (text/html, verified live per pyxero)."""
     return text_response(404, NOT_FOUND_TEXT, "text/html; charset=utf-8")
+
+
+# -- Xero's validation messages for contacts, tracking, branding themes, payments, credit notes and
+# attachments. The source of each is given as in XERO.md: [SPEC] xero_accounting.yaml, [ISSUE]/[3P] a live
+# response quoted in public. "# INFERRED" marks wording written in Xero's style where no live message
+# was found; an error classifier should not rely on those words.
+
+# Contacts
+MSG_CONTACT_NAME_UNIQUE = ("The contact name %s is already assigned to another contact. The contact name must be "
+                           "unique across all active contacts.")  # [SPEC L3963, L4211]
+# [3P] the same sentence quoted by many integrations' help pages (YourTradebase, Re-Leased, AgriDigital,
+# WriteUpp, Payaca): Xero refuses a new or approved invoice or credit note for an archived contact.
+MSG_CONTACT_ARCHIVED = ("The contact with the specified contact details has been archived. The contact must be "
+                        "un-archived before creating new invoices or credit notes.")
+MSG_CONTACT_NOT_FOUND = "Contact could not be found."  # INFERRED
+MSG_CONTACT_STATUS = ("Error converting value \"%s\" to type 'Xero.API.Library.DataContracts.ContactStatus'. "
+                      "Path '%s'.")  # INFERRED (the PostDataInvalidException shape of XERO.md 6.1)
+
+# Tracking categories and options. [3P] xero-php#386 quotes Xero's "There is no ACTIVE tracking category with
+# the name ''" for a contact's SalesTrackingCategories; its use on invoice lines, and the rest, are INFERRED.
+MSG_TRACKING_CATEGORY_NAME = "There is no ACTIVE tracking category with the name '%s'"
+MSG_TRACKING_CATEGORY_ID = "There is no ACTIVE tracking category with the ID '%s'"  # INFERRED
+# INFERRED
+MSG_TRACKING_OPTION_NAME = "There is no ACTIVE tracking option with the name '%s' in the tracking category '%s'"
+MSG_TRACKING_OPTION_ID = "There is no ACTIVE tracking option with the ID '%s' in the tracking category '%s'"  # INFERRED
+MSG_TRACKING_TOO_MANY = "A line item can have a maximum of 2 tracking categories"  # INFERRED ([SPEC] max 2)
+MSG_TRACKING_REPEATED = "The tracking category '%s' can only be used once on a line item"  # INFERRED
+MSG_TRACKING_ACTIVE_LIMIT = "You can only have 2 active tracking categories"  # INFERRED (Xero allows two)
+MSG_UNIQUE_NAME = "Please enter a unique Name."  # [SPEC L157] (Accounts); for tracking names INFERRED
+
+# Branding themes ([ISSUE] xero-php-oauth2#267: an unknown BrandingThemeID prevents the invoice; words unknown)
+MSG_BRANDING_THEME = "Branding theme '%s' could not be found."  # INFERRED
+
+# Payments
+MSG_PAYMENT_ALREADY_DELETED = "This payment has already been deleted."  # INFERRED
+MSG_PAYMENT_DELETE_ONLY = "A payment can only be updated to a Status of DELETED."  # INFERRED
+MSG_INVOICE_NOT_FOUND = "Invoice could not be found."  # INFERRED (also used by Payments)
+
+# Credit notes
+MSG_CN_NOT_FOUND = "An existing Credit Note with the specified CreditNoteID could not be found"  # [SPEC L5567]
+MSG_CN_UNIQUE = "Credit Note # must be unique."  # INFERRED (mirrors "Invoice # must be unique.")
+MSG_CN_NOT_VALID_FOR_CREATION = "Credit Note not of valid status for creation"  # INFERRED (mirrors invoices)
+MSG_CN_NOT_VALID_FOR_MODIFICATION = "Credit Note not of valid status for modification"  # INFERRED (mirrors invoices)
+MSG_CN_TYPE = "Credit Note Type must be ACCRECCREDIT or ACCPAYCREDIT."  # INFERRED
+# Allocations. [ISSUE] waynerobinson/xeroizer#320 quotes a live XML answer with the first three (the third is
+# cut off after "incorrect invoice t"; its ending is INFERRED).
+MSG_ALLOC_PAID_OFF = "The invoice you are trying to allocate to has already been paid off"
+MSG_ALLOC_EXCEEDS_OUTSTANDING = "Credit Note cannot be allocated as amount is greater than amount outstanding"
+MSG_ALLOC_WRONG_TYPE = "Credit Note cannot be allocated to an incorrect invoice type"
+MSG_ALLOC_EXCEEDS_CREDIT = "Credit Note cannot be allocated as amount is greater than remaining credit"  # INFERRED
+MSG_ALLOC_CREDIT_STATUS = "Only AUTHORISED credit notes can be allocated"  # INFERRED
+MSG_ALLOC_INVOICE_STATUS = "Credit Note can only be allocated to an AUTHORISED invoice"  # INFERRED
+MSG_ALLOC_CONTACT = "Credit Note cannot be allocated to an invoice for a different contact"  # INFERRED
+MSG_ALLOC_CURRENCY = "Credit Note cannot be allocated to an invoice in a different currency"  # INFERRED
+MSG_ALLOC_AMOUNT = "Allocation amount must be greater than zero."  # INFERRED
+
+# Attachments ([DOC] "up to 10 attachments per document"; the words are INFERRED)
+MSG_ATTACHMENT_EMPTY = "The file is empty. Attachments must have content."  # INFERRED
+MSG_ATTACHMENT_LIMIT = "A document can have no more than 10 attachments."  # INFERRED
+
+# History and notes ([DOC] developer.xero.com/documentation/api/accounting/historyandnotes: "Details: The note to
+# be recorded against a single document. Max Length 2500 characters."; an older copy of the page says 250). The
+# words of both refusals are INFERRED, in the style of "Contact cannot be empty.".
+MSG_HISTORY_DETAILS_EMPTY = "Details cannot be empty."  # INFERRED
+MSG_HISTORY_DETAILS_TOO_LONG = "Details must not be more than 2500 characters long."  # INFERRED

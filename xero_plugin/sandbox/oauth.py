@@ -22,6 +22,7 @@ SCOPE_NEEDS = {
                  ("accounting.transactions.read", "accounting.payments.read")),
     "contacts": (("accounting.contacts",), ("accounting.contacts.read",)),
     "settings": (("accounting.settings",), ("accounting.settings.read",)),
+    "attachments": (("accounting.attachments",), ("accounting.attachments.read",)),
 }
 DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access", "accounting.transactions",
                   "accounting.contacts", "accounting.settings"]

@@ -1,4 +1,4 @@
-"""Contacts, Accounts, TaxRates, Organisation and Payments: rules and rendering."""
+"""Contacts, Accounts, TaxRates, Organisation, BrandingThemes and Payments: rules and rendering."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 from . import invoices, wire
+from . import messages as m
 
 ZERO = Decimal("0")
 
@@ -48,7 +49,15 @@ def render_currency(row) -> dict:
     return {"Code": row["Code"], "Description": row["Description"]}
 
 
+def render_branding_theme(theme) -> dict:
+    """A BrandingTheme as ``GET /BrandingThemes`` sends it [SPEC BrandingTheme]."""
+    return {"BrandingThemeID": theme["BrandingThemeID"], "Name": theme["Name"], "Type": theme["Type"],
+            "SortOrder": theme["SortOrder"], "CreatedDateUTC": wire.ms_instant(theme["Created"])}
+
+
 # -- contacts ------------------------------------------------------------------------------
+
+CONTACT_STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
 
 
 def render_contact(contact, errors=()) -> dict:
@@ -68,44 +77,77 @@ def render_contact(contact, errors=()) -> dict:
 
 
 def find_contact(org, key: str):
-    """By ContactID, else ContactNumber."""
+    """By ContactID, else ContactNumber (``GET /Contacts/{ContactID or ContactNumber}`` [SPEC])."""
     hit = org["contacts"].get((key or "").lower())
     return hit or next((c for c in org["contacts"].values() if c.get("ContactNumber") == key), None)
 
 
-def apply_contact(org, data: dict, upsert: bool, now: float):
-    """Create (PUT) or upsert (POST) one contact. Returns (contact, errors)."""
+def find_contact_any(org, key: str):
+    """By ContactID, ContactNumber or Name (an active contact first): how the control API names one."""
+    hit = find_contact(org, key)
+    if hit is None:
+        named = [c for c in org["contacts"].values() if c["Name"].lower() == (key or "").strip().lower()]
+        hit = next((c for c in named if c["ContactStatus"] == "ACTIVE"), None) or (named[0] if named else None)
+    return hit
+
+
+def apply_contact(org, data: dict, upsert: bool, now: float, path: str = "Contacts[0]"):
+    """Create (PUT) or upsert (POST) one contact. Returns (contact, errors, existed).
+
+    POST matches an existing contact by ContactID, else by ContactNumber [INFERRED], else by the name of an
+    active contact. Setting ``ContactStatus`` ARCHIVED archives it; restoring one checks its name is free.
+    """
     if not isinstance(data, dict):
-        return {"ContactID": wire.ZERO_GUID, "Name": "", "ContactStatus": "ACTIVE"}, ["Contact cannot be empty."]
+        return {"ContactID": wire.ZERO_GUID, "Name": "", "ContactStatus": "ACTIVE"}, ["Contact cannot be empty."], False
     name = (data.get("Name") or "").strip()
+    status = data.get("ContactStatus")
+    if status is not None:
+        status = str(status).strip().upper()
+        if status not in CONTACT_STATUSES:
+            raise invoices.PostDataError(m.MSG_CONTACT_STATUS % (data["ContactStatus"], path + ".ContactStatus"))
     existing = None
     if data.get("ContactID") and data["ContactID"] != wire.ZERO_GUID:
         existing = org["contacts"].get(str(data["ContactID"]).lower())
         if existing is None:
-            return dict(data, ContactStatus="ACTIVE", Name=name), ["Contact could not be found."]  # [INFERRED]
-    elif upsert and name:
+            return dict(data, ContactStatus="ACTIVE", Name=name), [m.MSG_CONTACT_NOT_FOUND], False
+    elif upsert and data.get("ContactNumber"):
+        existing = next((c for c in org["contacts"].values() if c.get("ContactNumber") == data["ContactNumber"]),
+                        None)
+    if existing is None and upsert and name and not data.get("ContactID"):
         existing = _active_by_name(org, name)
     errors = []
     target = dict(existing) if existing else {"ContactID": str(uuid.uuid4()), "ContactStatus": "ACTIVE"}
-    for key in ("Name", "ContactNumber", "EmailAddress", "FirstName", "LastName", "AccountNumber", "ContactStatus"):
+    for key in ("Name", "ContactNumber", "EmailAddress", "FirstName", "LastName", "AccountNumber"):
         if data.get(key) is not None:
             target[key] = str(data[key]).strip()
+    if status is not None:
+        target["ContactStatus"] = status
     if not target.get("Name"):
         errors.append("Contact Name cannot be empty.")
     clash = _active_by_name(org, target.get("Name") or "")
     if clash is not None and clash["ContactID"] != target["ContactID"] and target["ContactStatus"] == "ACTIVE":
-        errors.append("The contact name %s is already assigned to another contact. The contact name must be "
-                      "unique across all active contacts." % target["Name"])
+        errors.append(m.MSG_CONTACT_NAME_UNIQUE % target["Name"])
     email = target.get("EmailAddress")
     if email and ("@" not in email or "." not in email.split("@")[-1]):
         errors.append("Email address must be valid.")
     if errors:
         if existing is None:
             target["ContactID"] = wire.ZERO_GUID
-        return target, errors
+        return target, errors, existing is not None
     target["UpdatedDate"] = now
     org["contacts"][target["ContactID"]] = target
-    return target, []
+    return target, [], existing is not None
+
+
+def set_contact_status(org, contact, status: str, now: float) -> list:
+    """Archive or restore a contact as a user does in Xero; a restored name must be free. Returns errors."""
+    if status == "ACTIVE" and contact["ContactStatus"] != "ACTIVE":
+        clash = _active_by_name(org, contact["Name"])
+        if clash is not None and clash["ContactID"] != contact["ContactID"]:
+            return [m.MSG_CONTACT_NAME_UNIQUE % contact["Name"]]
+    contact["ContactStatus"] = status
+    contact["UpdatedDate"] = now
+    return []
 
 
 def _active_by_name(org, name):
@@ -117,7 +159,9 @@ def _active_by_name(org, name):
 def contact_row(contact) -> dict:
     """Fields visible to a ``where`` clause."""
     return {"ContactID": contact["ContactID"], "Name": contact["Name"], "ContactStatus": contact["ContactStatus"],
-            "ContactNumber": contact.get("ContactNumber"), "EmailAddress": contact.get("EmailAddress")}
+            "ContactNumber": contact.get("ContactNumber"), "EmailAddress": contact.get("EmailAddress"),
+            "FirstName": contact.get("FirstName"), "LastName": contact.get("LastName"),
+            "AccountNumber": contact.get("AccountNumber")}
 
 
 # -- payments ------------------------------------------------------------------------------
@@ -161,17 +205,56 @@ def apply_payment(org, data: dict, now: float):
         rate = invoices.ONE
     elif rate is None or rate <= 0:
         rate = inv.get("CurrencyRate") or invoices.ONE
-    pay = {"PaymentID": wire.ZERO_GUID if errors else str(uuid.uuid4()), "InvoiceID": inv["InvoiceID"] if inv else None,
-           "AccountID": acct["AccountID"] if acct else None, "Date": day, "Amount": amount,
-           "CurrencyRate": rate.quantize(Decimal("0.000001")),
-           "Reference": data.get("Reference"), "Status": "AUTHORISED", "Updated": now}
     if errors:
+        pay = {"PaymentID": wire.ZERO_GUID, "InvoiceID": inv["InvoiceID"] if inv else None,
+               "AccountID": acct["AccountID"] if acct else None, "Date": day, "Amount": amount,
+               "CurrencyRate": rate.quantize(Decimal("0.000001")), "Reference": data.get("Reference"),
+               "Status": "AUTHORISED", "Updated": now}
         return pay, inv, errors
+    return record_payment(org, inv, amount, acct, day, rate, data.get("Reference"), now), inv, []
+
+
+def record_payment(org, inv, amount: Decimal, acct, day: str, rate: Decimal, reference, now: float) -> dict:
+    """Store a payment of ``amount`` on ``day`` against an invoice (one of several, partial or in full): the
+    invoice's AmountPaid grows, and it is PAID once nothing is due."""
+    pay = {"PaymentID": str(uuid.uuid4()), "InvoiceID": inv["InvoiceID"], "AccountID": acct["AccountID"],
+           "Date": day, "Amount": amount, "CurrencyRate": rate.quantize(Decimal("0.000001")),
+           "Reference": reference, "Status": "AUTHORISED", "Updated": now}
     org["payments"][pay["PaymentID"]] = pay
     inv["Payments"] = inv.get("Payments", []) + [{"PaymentID": pay["PaymentID"], "Date": day, "Amount": amount,
                                                   "CurrencyRate": pay["CurrencyRate"]}]
     invoices.settle(inv, amount, now, paid_on=day)
-    return pay, inv, []
+    return pay
+
+
+def delete_payment(org, pay, now: float, check_locks: bool = True) -> list:
+    """Delete a payment (Xero: ``POST /Payments/{PaymentID}`` with ``{"Status": "DELETED"}``): its invoice is
+    due again (AUTHORISED once more if it was PAID). Returns errors (nothing changed when there are any)."""
+    if pay["Status"] == "DELETED":
+        return [m.MSG_PAYMENT_ALREADY_DELETED]
+    # [INFERRED] a payment dated in a locked period cannot be removed through the API (only by an adviser).
+    errors = invoices.lock_messages(org, pay["Date"]) if check_locks else []
+    if errors:
+        return errors
+    pay["Status"] = "DELETED"
+    pay["Updated"] = now
+    inv = org["invoices"].get(pay.get("InvoiceID") or "")
+    if inv is not None:
+        inv["Payments"] = [p for p in inv.get("Payments", []) if p["PaymentID"] != pay["PaymentID"]]
+        invoices.unsettle(inv, pay["Amount"], now)
+    return []
+
+
+def payment_row(org, pay) -> dict:
+    """Fields of a payment visible to a ``where`` clause."""
+    inv = org["invoices"].get(pay.get("InvoiceID") or "") or {}
+    return {"PaymentID": pay["PaymentID"], "Status": pay["Status"], "Amount": pay["Amount"],
+            "Reference": pay.get("Reference") or "",
+            "PaymentType": "ACCPAYPAYMENT" if inv.get("Type") == "ACCPAY" else "ACCRECPAYMENT",
+            "Date": wire.dt.datetime.fromisoformat(pay["Date"]).replace(tzinfo=wire.dt.timezone.utc),
+            "UpdatedDateUTC": wire.dt.datetime.fromtimestamp(pay["Updated"], wire.dt.timezone.utc),
+            "Invoice": {"InvoiceID": inv.get("InvoiceID"), "InvoiceNumber": inv.get("InvoiceNumber"),
+                        "Contact": {"ContactID": inv.get("ContactID")}}}
 
 
 def render_payment(org, pay, errors=()) -> dict:

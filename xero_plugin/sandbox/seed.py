@@ -34,6 +34,10 @@ NONE, and also OUTPUT2/INPUT2 as aliases at 10% so shared test data works in eve
 Contacts (all orgs): "Acme Ltd", "Globex Corporation", "Initech" (ACTIVE; Initech has ContactNumber
 "CUST-003") and "Old Customer Ltd" (ARCHIVED). Their IDs are stable: ``contact_id(tenant_id, name)``.
 
+Branding themes (``GET /BrandingThemes``, all orgs): "Standard" (SortOrder 0, the default) and "Special
+Projects" (SortOrder 1); their IDs are stable: ``branding_theme_id(tenant_id, name)``. No tracking categories
+are set up (the control API adds them), and there are no credit notes, payments or attachments.
+
 Currencies (``GET /Currencies``): Demo Company (NZ) has NZD, AUD, USD and GBP; Demo Company (AU) has AUD,
 NZD and USD; Kiwi Traders Ltd NZD and AUD. An invoice in any other currency is refused ("Organisation is not
 subscribed to currency EUR"). A foreign invoice without a CurrencyRate gets the sandbox's fixed "day rate"
@@ -145,6 +149,19 @@ def contact_id(tenant_id: str, name: str) -> str:
     return stable_id(tenant_id, "contact", name)
 
 
+BRANDING_THEMES = ("Standard", "Special Projects")
+
+
+def branding_theme_id(tenant_id: str, name: str) -> str:
+    """The BrandingThemeID of a seeded branding theme."""
+    return stable_id(tenant_id, "branding-theme", name)
+
+
+def seed_branding_themes(tenant_id, now):
+    return [{"BrandingThemeID": branding_theme_id(tenant_id, name), "Name": name, "Type": "INVOICE",
+             "SortOrder": order, "Created": now} for order, name in enumerate(BRANDING_THEMES)]
+
+
 def _account(tenant_id, row, region, now):
     code, name, typ, cls, tax_nz, tax_au, status, pay, system = row
     return {
@@ -193,6 +210,12 @@ def seed_organisations(now: float) -> dict:
             "contacts": {c["ContactID"]: c for c in contacts},
             "invoices": {},          # InvoiceID -> invoice record
             "payments": {},          # PaymentID -> payment record
+            "credit_notes": {},      # CreditNoteID -> credit note record
+            "attachments": {},       # InvoiceID -> [attachment record]
+            "history": {},           # InvoiceID -> [history record], oldest first (history.py)
+            "tracking_categories": [],  # [{TrackingCategoryID, Name, Status, Options: [...]}]
+            "branding_themes": seed_branding_themes(tenant_id, now),
+            "next_credit_number": 1,  # for auto-generated ACCRECCREDIT numbers CN-0001...
             "next_number": 1,        # for auto-generated ACCREC numbers INV-0001...
             "currencies": [currency_row(code) for code in (currency,) + foreign],
             "day_rates": {code: Decimal(rate) for code, rate in DAY_RATES.get(currency, {}).items()},

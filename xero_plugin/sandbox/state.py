@@ -1,7 +1,8 @@
 """All sandbox state in memory (optionally mirrored to a JSON file).
 
 One ``SandboxState`` holds the organisations (accounts, tax rates, contacts, invoices,
-payments), the OAuth world (users, codes, tokens, connections), the idempotency cache,
+payments, credit notes, tracking categories, branding themes, attachments, invoice history),
+the OAuth world (users, codes, tokens, connections), the idempotency cache,
 the request log and the knobs tests turn (limits, config, auto-approve, webhook target).
 Callers take ``state.lock`` around any read-modify-write.
 """
@@ -121,6 +122,12 @@ class SandboxState:
                 org.setdefault("day_rates", {})
                 org.setdefault("period_lock_date", None)
                 org.setdefault("end_of_year_lock_date", None)
+                org.setdefault("credit_notes", {})  # ... and before credit notes, tracking, branding, attachments
+                org.setdefault("attachments", {})
+                org.setdefault("history", {})  # ... and before invoice history and notes
+                org.setdefault("tracking_categories", [])
+                org.setdefault("branding_themes", seed.seed_branding_themes(org["tenant_id"], org.get("created", 0)))
+                org.setdefault("next_credit_number", 1)
             self.clock.set_now(data.get("clock_now", 0))
         return True
 

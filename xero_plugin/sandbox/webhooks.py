@@ -51,21 +51,26 @@ class WebhookSender:
         self._idle.set()
 
     def publish(self, tenant_id: str, events: list) -> None:
-        """Queue (category, resource_id, event_type) tuples for one tenant, if a URL is configured."""
+        """Queue (category, resource_id, event_type[, data]) tuples for one tenant, if a URL is configured.
+        ``data`` is the CREDITNOTE event's ``{Type, Status}`` [SPEC xero-webhooks.yaml]."""
         with self.state.lock:
             url, key = self.state.webhook.get("url"), self.state.webhook.get("key")
             if not url or not events:
                 return
             now = self.state.clock.now()
             out = []
-            for category, resource_id, event_type in events:
+            for category, resource_id, event_type, *rest in events:
                 self.state.sequence += 1
-                resource = {"INVOICE": "Invoices", "CONTACT": "Contacts"}.get(category, category.title() + "s")
+                resource = {"INVOICE": "Invoices", "CONTACT": "Contacts",
+                            "CREDITNOTE": "CreditNotes"}.get(category, category.title() + "s")
                 # resourceUrl points at the sandbox so a receiver that follows it stays local.
-                out.append({"resourceUrl": "%s/api.xro/2.0/%s/%s" % (self._base_url(), resource, resource_id),
-                            "resourceId": resource_id, "eventDateUtc": wire.iso_no_zone(now)[:23],
-                            "eventType": event_type, "eventCategory": category, "tenantId": tenant_id,
-                            "tenantType": "ORGANISATION", "_sequence": self.state.sequence})
+                event = {"resourceUrl": "%s/api.xro/2.0/%s/%s" % (self._base_url(), resource, resource_id),
+                         "resourceId": resource_id, "eventDateUtc": wire.iso_no_zone(now)[:23],
+                         "eventType": event_type, "eventCategory": category, "tenantId": tenant_id,
+                         "tenantType": "ORGANISATION", "_sequence": self.state.sequence}
+                if rest and rest[0]:
+                    event["data"] = dict(rest[0])
+                out.append(event)
         self._idle.clear()
         self._queue.put((url, key, out))
         self._ensure_thread()

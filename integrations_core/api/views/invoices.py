@@ -6,23 +6,27 @@ import dataclasses
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
 from ...diagnosis import invoice_diagnose
 from ...errors import InvalidInput
-from ...invoices import LineInput, invoice_cancel, invoice_mark_paid, invoice_upsert
+from ...credit_notes import credit_note_refund
+from ...invoices import (PDF_MAX_BYTES, LineInput, invoice_attach_pdf, invoice_cancel, invoice_mark_paid,
+                         invoice_record_payment, invoice_upsert)
 from ...models import Invoice, Product, Supplier
 from ...selectors import invoices_for
 from ..filters import InvoiceFilter
 from ..listing import invoice_page, invoice_rows
 from ..pagination import NewestFirst
 from ..scoping import SupplierScoped
-from ..serializers import (DiagnosisSerializer, InvoiceActionResultSerializer, InvoiceDetailSerializer,
-                           InvoiceSerializer, InvoiceUpsertResultSerializer, InvoiceWriteSerializer,
-                           MarkPaidSerializer)
+from ..serializers import (CreditNoteSerializer, DiagnosisSerializer, InvoiceActionResultSerializer,
+                           InvoiceDetailSerializer, InvoiceSerializer, InvoiceUpsertResultSerializer,
+                           InvoiceWriteSerializer, MarkPaidSerializer, PaymentResultSerializer,
+                           PaymentSerializer, PaymentWriteSerializer, RefundSerializer)
 
 EXTERNAL_ID = re.compile(r"[A-Za-z0-9._:@-]{1,64}")
 
@@ -36,7 +40,19 @@ def _lines(supplier: Supplier, lines: list[dict]) -> list[LineInput]:
         raise InvalidInput("The invoice lines are not valid.", field_errors=errors)
     return [LineInput(description=line["description"], quantity=line["quantity"], unit_price=line["unit_price"],
                       product=products.get(line.get("product_sku") or ""), account_code=line.get("account_code", ""),
-                      tax_type=line.get("tax_type", "")) for line in lines]
+                      tax_type=line.get("tax_type", ""), kind=line.get("kind") or "product") for line in lines]
+
+
+class PdfParser(BaseParser):
+    """The storefront's invoice PDF, sent as the raw request body."""
+
+    media_type = "application/pdf"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        content = stream.read(PDF_MAX_BYTES + 1) if stream is not None else b""
+        if len(content) > PDF_MAX_BYTES:
+            raise InvalidInput("The PDF is too large.", field_errors={"file": ["At most 10 MB."]})
+        return content
 
 
 class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -47,6 +63,9 @@ class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModel
         "upsert": ("create or update invoices", ["integrations_core.add_invoice", "integrations_core.change_invoice"]),
         "mark_paid": ("mark invoices paid", ["integrations_core.change_invoice"]),
         "cancel": ("cancel invoices", ["integrations_core.change_invoice"]),
+        "payments": ("record payments", ["integrations_core.change_invoice"]),
+        "pdf": ("attach invoice PDFs", ["integrations_core.change_invoice"]),
+        "refund": ("refund invoices", ["integrations_core.add_creditnote"]),
     }
 
     def get_queryset(self):
@@ -67,8 +86,13 @@ class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModel
     @extend_schema(
         request=InvoiceWriteSerializer,
         responses={200: InvoiceUpsertResultSerializer, 201: InvoiceUpsertResultSerializer},
+        examples=[OpenApiExample("An order's invoice", request_only=True, value={
+            "number": "INV-1001", "customer": "The Corner Cafe", "order_reference": "ORD-1001",
+            "issue_date": "2026-11-01", "due_date": "2026-11-30", "currency": "AUD",
+            "lines": [{"description": "Milk 2L", "quantity": "3", "unit_price": "2.50"}]})],
         parameters=[OpenApiParameter("external_id", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                     pattern=EXTERNAL_ID.pattern, description="The storefront's own invoice id.")],
+                                     pattern=f"^{EXTERNAL_ID.pattern}$",
+                                     description="The storefront's own invoice id.")],
         summary="Create or update an invoice by the storefront's id (created = invoice generated; a content "
                 "change = order updated; no change = nothing)")
     @action(detail=False, methods=["put"], url_path=r"external/(?P<external_id>[^/]+)", filterset_class=None)
@@ -95,6 +119,41 @@ class InvoiceViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveModel
         data.is_valid(raise_exception=True)
         invoice, changed = invoice_mark_paid(invoice=invoice, paid_at=data.validated_data.get("paid_at"))
         return Response({"changed": changed, "invoice": self._detail(invoice)})
+
+    @extend_schema(request=PaymentWriteSerializer, responses={200: PaymentResultSerializer, 201: PaymentResultSerializer},
+                   summary="Record one part of the order's payment (fires 'order marked as paid')")
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def payments(self, request, pk=None):
+        invoice = self.get_object()
+        data = PaymentWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment, created = invoice_record_payment(invoice=invoice, external_id=data.validated_data["id"],
+                                                  amount=data.validated_data["amount"],
+                                                  paid_on=data.validated_data["paid_on"])
+        body = {"created": created, "payment": PaymentSerializer(payment).data, "invoice": self._detail(invoice)}
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request={"application/pdf": {"type": "string", "format": "binary"}},
+                   responses=InvoiceActionResultSerializer,
+                   summary="Attach the storefront's PDF of the invoice (sent to the accounting system once per "
+                           "version)")
+    @action(detail=True, methods=["put"], parser_classes=[PdfParser], filterset_class=None)
+    def pdf(self, request, pk=None):
+        invoice = self.get_object()
+        content = request.data if isinstance(request.data, (bytes, bytearray)) else b""
+        _, changed = invoice_attach_pdf(invoice=invoice, content=bytes(content))
+        return Response({"changed": changed, "invoice": self._detail(invoice)})
+
+    @extend_schema(request=RefundSerializer, responses=CreditNoteSerializer(many=True),
+                   summary="Refund a paid order: proposes a credit note for each accounting system it reached")
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def refund(self, request, pk=None):
+        invoice = self.get_object()
+        data = RefundSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        notes = credit_note_refund(invoice=invoice, amount=data.validated_data["amount"],
+                                   reason=data.validated_data["reason"])
+        return Response(CreditNoteSerializer(notes, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=InvoiceActionResultSerializer,
                    summary="Cancel the order: the invoice is voided here and in the accounting system")

@@ -20,7 +20,7 @@ def _consent(client, supplier, xero):
     query = parse_qs(authorize.query)
     assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
     assert set(query["scope"][0].split()) == {"offline_access", "accounting.transactions", "accounting.contacts",
-                                              "accounting.settings"}
+                                              "accounting.settings", "accounting.attachments"}
     consent = requests.get(start["Location"], allow_redirects=False, timeout=5)
     assert consent.status_code in (302, 303)
     back = urlsplit(consent.headers["Location"])
