@@ -1,4 +1,5 @@
-"""/health/: the database, and (when jobs run on Redis) Redis and the RQ queues, by django-health-check."""
+"""/health/: the database, the accounting plugins, and (when jobs run on Redis) Redis and the RQ queues, by
+django-health-check."""
 
 from __future__ import annotations
 
@@ -35,8 +36,26 @@ class Queues(HealthCheck):
         return self.summary or "OK"
 
 
+@dataclasses.dataclass
+class Plugins(HealthCheck):
+    """Every installed accounting plugin loaded; one that failed is named with why (the others still work)."""
+
+    summary: str = dataclasses.field(default="", repr=False)
+
+    def run(self) -> None:
+        from . import registry
+
+        failed = registry.failed_plugins()
+        if failed:
+            raise ServiceUnavailable("; ".join(f"{f.name} failed to load: {f.error}" for f in failed)[:1000])
+        self.summary = ", ".join(registry.providers())
+
+    def pretty_status(self) -> str:
+        return self.summary or "OK"
+
+
 def _checks():
-    checks = ["health_check.checks.Database"]
+    checks = ["health_check.checks.Database", Plugins]
     if settings.INTEGRATIONS_ASYNC_JOBS:
         from redis.asyncio import Redis as RedisClient
 

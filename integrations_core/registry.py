@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
+import logging
 import threading
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -14,6 +16,7 @@ from .errors import UnknownProvider
 from .hookspecs import ProviderInfo
 
 ENTRY_POINT_GROUP = "integrations.plugins"
+log = logging.getLogger(__name__)
 
 
 class _PluginManager(pluggy.PluginManager):
@@ -30,30 +33,92 @@ class _PluginManager(pluggy.PluginManager):
         return super().unregister(plugin, name)
 
 
+@dataclasses.dataclass(frozen=True)
+class FailedPlugin:
+    """A plugin that could not be loaded: its entry point and why, in one line. The others work without it."""
+
+    name: str
+    target: str
+    error: str
+
+
 _lock = threading.Lock()
 _manager: _PluginManager | None = None
+_failed: list[FailedPlugin] = []
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def _load(pm: _PluginManager) -> list[FailedPlugin]:
+    """Register each entry point's plugin on its own: one that fails to import, to register or to describe
+    itself (`provider_info`) is left out and reported. Of plugins claiming one provider key, the one whose entry
+    point has the key's name stays (none, if none has); the others are reported."""
+    failed, loaded = [], []
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if pm.get_plugin(entry.name) is not None or pm.is_blocked(entry.name):
+            continue
+        try:
+            plugin = entry.load()
+            pm.register(plugin, name=entry.name)
+        except Exception as exc:  # a broken plugin must not take the others down
+            failed.append(FailedPlugin(entry.name, entry.value, _one_line(exc)))
+            continue
+        try:
+            pm.check_pending()
+            loaded.append((entry, plugin, plugin.provider_info() if hasattr(plugin, "provider_info") else None))
+        except Exception as exc:
+            pm.unregister(plugin)
+            failed.append(FailedPlugin(entry.name, entry.value, _one_line(exc)))
+    claims: dict[str, list] = {}
+    for entry, plugin, info in loaded:
+        if info is not None:
+            claims.setdefault(info.key, []).append((entry, plugin))
+    for key, claimants in claims.items():
+        if len(claimants) == 1:
+            continue
+        owner = [c for c in claimants if c[0].name == key]
+        for entry, plugin in claimants:
+            if len(owner) == 1 and owner[0][1] is plugin:
+                continue
+            pm.unregister(plugin)
+            failed.append(FailedPlugin(entry.name, entry.value, f"RuntimeError: it declares the provider key "
+                                                                f"{key!r}, which another plugin has"))
+    return failed
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
-    """The process-wide plugin manager, loaded once from the entry points (built-ins included)."""
-    global _manager
+    """The process-wide plugin manager, loaded once from the entry points (built-ins included). A plugin that
+    fails to load is reported (`failed_plugins`) and left out; every other provider works."""
+    global _manager, _failed
     if _manager is None:
         with _lock:
             if _manager is None:
                 pm = _PluginManager(hookspecs.PROJECT)
                 pm.add_hookspecs(hookspecs)
-                pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-                pm.check_pending()
-                pm.provider_table = MappingProxyType(_providers(pm))  # duplicate keys fail at start-up
+                failed = _load(pm)
+                pm.provider_table = MappingProxyType(_providers(pm))
+                _failed = failed
                 _manager = pm
+                for broken in failed:
+                    log.error("accounting plugin %s (%s) not loaded: %s", broken.name, broken.target, broken.error)
     return _manager
+
+
+def failed_plugins() -> list[FailedPlugin]:
+    """The plugins that could not be loaded, with why (for `integrations_plugins` and /health/)."""
+    get_plugin_manager()
+    return list(_failed)
 
 
 def reset() -> None:
     """Forget the loaded plugins, so the next call loads the entry points again (tests, installs)."""
-    global _manager
+    global _manager, _failed
     with _lock:
         _manager = None
+        _failed = []
 
 
 def hook():

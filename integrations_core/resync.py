@@ -25,8 +25,13 @@ def ensure_resync_supported(provider_key: str) -> None:
     own = f" For {info.name}, use {info.manual_resync} instead." if info.manual_resync else ""
     raise ResyncNotSupported(
         f"Resync and Mark as Resolved do not support {info.name}: that feature is only available for "
-        f"integrations built on the integrations framework ({', '.join(_framework_providers())}).{own}"
+        f"integrations built on the integrations framework ({_listed(_framework_providers())}).{own}"
     )
+
+
+def _listed(names: list[str]) -> str:
+    """"A, B and C", as the help article lists them."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}" if names else "none"
 
 
 def sync_resync(*, sync: InvoiceSync, user=None) -> InvoiceSync:

@@ -118,6 +118,14 @@ def sync_push(*, sync_id: int) -> str | None:
         result = registry.hook().push_invoice(connection=connection, invoice=invoice, sync=sync)
         if result is None:
             raise RuntimeError(f"No plugin answered push_invoice for provider {connection.provider!r}.")
+    except (OperationalError, InterfaceError) as exc:
+        # Our database went away under the plugin (it reads links, records parts): a retry is safe, as every push
+        # is idempotent; it is not the remote's refusal.
+        db.close()
+        error = ClassifiedError.of(ErrorCategory.TRANSIENT, registry.provider(connection.provider).name,
+                                   detail=f"the database connection was lost during the push ({type(exc).__name__})")
+        return with_database_retry(
+            lambda: record_failure(sync.id, attempt, error, invoice.version, claim=sync.claim))
     except Exception as exc:  # every failure is classified and recorded; none escapes to the worker
         error = classify(connection, exc)
         return with_database_retry(

@@ -3,8 +3,9 @@
 A retailer (a `Customer`) is linked to one Xero contact per connection (`ContactLink`, by ContactID), and the link
 is kept: a rename on either side changes nothing. A retailer's first push finds its contact by the storefront's
 retailer id (Xero's ContactNumber), then by the exact name (as the `contact_match` setting allows), in one
-look-up for a whole batch; a retailer with no contact is sent by name and ContactNumber, so Xero creates the
-contact with the push itself, and the ContactID Xero echoes is linked then. A contact already linked to another
+look-up for a whole batch (none for a retailer matched by name only: Xero itself finds a contact by its exact
+name); a retailer with no contact is sent by name and ContactNumber, so Xero creates the contact with the push
+itself, and the ContactID Xero echoes is linked then. A contact already linked to another
 retailer is never matched by name: two retailers share a contact only when support links them on purpose.
 """
 
@@ -22,6 +23,12 @@ WHERE_BATCH = 20  # retailers per look-up: Xero's where clause travels in the UR
 def _quoted(value: str) -> str | None:
     """A value as a where-clause string literal, or None when it cannot be one safely."""
     return None if '"' in value or "\\" in value else f'"{value}"'
+
+
+def _looked_up(customer: Customer, match: str) -> bool:
+    """Whether a retailer's contact is looked up before its first push: by its retailer id (Xero's ContactNumber),
+    or, matching by number only, to learn whether its name is another contact's."""
+    return match == "number" or (bool(customer.external_id) and match == "number_then_name")
 
 
 def _clause(customer: Customer, match: str) -> list[str]:
@@ -43,8 +50,15 @@ def resolve(client, connection: Connection, customers: list[Customer], match: st
     unlinked = list({c.pk: c for c in customers if c.pk not in links}.values())
     found: dict[int, Contact] = {}
     name_held: set[int] = set()  # retailers whose name a contact they do not match holds
-    for start in range(0, len(unlinked), WHERE_BATCH):
-        chunk = unlinked[start:start + WHERE_BATCH]
+    # Matched by name only, a retailer needs no look-up: sent by name, Xero finds the contact of that name or makes
+    # it (and the push links it). Only a name another retailer's contact has is kept from it, from our own links.
+    by_name = [c for c in unlinked if not _looked_up(c, match)]
+    held = {name.casefold() for name in ContactLink.objects.filter(connection=connection).exclude(
+        customer_id__in=[c.pk for c in by_name]).values_list("remote_name", flat=True)}
+    name_held.update(c.pk for c in by_name if c.name.casefold() in held)
+    looked_up = [c for c in unlinked if _looked_up(c, match)]
+    for start in range(0, len(looked_up), WHERE_BATCH):
+        chunk = looked_up[start:start + WHERE_BATCH]
         clauses = [part for customer in chunk for part in _clause(customer, match)]
         if not clauses:
             continue

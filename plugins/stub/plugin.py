@@ -1,6 +1,6 @@
 """A connector with no real remote: its own store (models.py) plays the remote system.
 
-NetSuite and Unleashed are instances of it; `startplugin` generates new plugins from the same shape.
+NetSuite, Unleashed, MYOB Business, MYOB Advanced and Cin7 are instances of it; `startplugin` generates new plugins from the same shape.
 It implements the whole contract, so pushes, each failure category, Resync and Mark as Resolved run
 end to end without a network.
 """

@@ -124,7 +124,22 @@ def test_resync_is_not_offered_for_xero_and_refused_with_the_reason(support, sup
                             follow=True)
     text = " ".join(str(m) for m in response.context["messages"])
     assert "Manually Re-sync invoices to Xero" in text
+    assert ("only available for integrations built on the integrations framework (Cin7, MYOB Advanced, MYOB "
+            "Business, NetSuite and Unleashed)") in text
     assert InvoiceSync.objects.get(invoice=invoice).state == SyncState.FAILED
+
+
+@pytest.mark.parametrize("provider", ["myob_business", "myob_advanced", "cin7"])
+def test_resync_and_mark_resolved_are_offered_for_the_new_framework_providers(support, supplier, provider):
+    connection = ConnectionFactory(supplier=supplier, provider=provider)
+    invoice = make_invoice(supplier)
+    _failed(invoice, connection)
+    page = support.get(f"/admin/integrations_core/invoice/?provider={provider}").content.decode()
+    assert 'value="resync"' in page and 'value="mark_resolved"' in page
+    response = support.post(f"/admin/integrations_core/invoice/?provider={provider}",
+                            {"action": "mark_resolved", "_selected_action": [invoice.pk]}, follow=True)
+    assert response.status_code == 200
+    assert InvoiceSync.objects.get(invoice=invoice, connection=connection).state == SyncState.RESOLVED
 
 
 def test_resync_action_for_a_framework_provider(support, supplier, netsuite, worker):

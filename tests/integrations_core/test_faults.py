@@ -81,6 +81,29 @@ def test_a_dropped_database_connection_before_the_push_is_retried_not_lost(suppl
     assert len(store.remote_invoices(netsuite)) == 1
 
 
+def test_a_database_connection_dropped_under_the_plugin_is_retried_not_failed(supplier, netsuite, worker,
+                                                                             monkeypatch):
+    real_take = store.take_fault
+    dropped = []
+
+    def take_fault_on_a_dead_connection(connection):
+        if not dropped:
+            dropped.append(1)  # the plugin reads its own rows when PostgreSQL drops the backend
+            raise OperationalError("terminating connection due to administrator command")
+        return real_take(connection)
+
+    monkeypatch.setattr(store, "take_fault", take_fault_on_a_dead_connection)
+    invoice = make_invoice(supplier)
+    worker.run()
+    worker.run_scheduled(within=3600)
+    assert dropped
+    first, second = SyncAttempt.objects.filter(sync__invoice=invoice).order_by("started_at", "id")
+    assert (first.outcome, first.error_category) == ("failed", "transient")  # not a refusal: tried again
+    assert second.outcome == "succeeded"
+    assert (_sync(invoice).state, _sync(invoice).synced_version) == (SyncState.SYNCED, 1)
+    assert len(store.remote_invoices(netsuite)) == 1
+
+
 def test_a_job_whose_database_is_gone_goes_back_on_the_queue(supplier, netsuite, worker, monkeypatch):
     monkeypatch.setattr(engine, "with_database_retry", lambda step, tries=5: (_ for _ in ()).throw(
         OperationalError("the database is down")))

@@ -58,10 +58,16 @@ def _listed(capsys) -> dict:
     return {row["key"]: row for row in json.loads(capsys.readouterr().out)}
 
 
-def test_registry_lists_the_builtin_stubs_with_resync(capsys):
+FRAMEWORK = (("netsuite", "NetSuite"), ("unleashed", "Unleashed"), ("myob_business", "MYOB Business"),
+             ("myob_advanced", "MYOB Advanced"), ("cin7", "Cin7"))
+
+
+def test_registry_lists_the_six_providers_the_framework_ones_with_resync(capsys):
     listed = _listed(capsys)
-    for key, name in (("netsuite", "NetSuite"), ("unleashed", "Unleashed")):
+    assert set(listed) == {key for key, _ in FRAMEWORK} | {"xero"}
+    for key, name in FRAMEWORK:
         assert listed[key]["name"] == name and listed[key]["supports_resync"] is True
+    assert listed["xero"]["supports_resync"] is False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -125,3 +131,46 @@ def test_registry_provider_table_follows_plugins_registered_at_run_time():
         registry.provider("latecomer")
     registry.reset()
     assert registry.provider("netsuite").name == "NetSuite"
+
+
+@pytest.fixture
+def broken_plugins(tmp_path):
+    """Two distributions that cannot work: one fails to import, one claims Xero's key. Installed beside the rest."""
+    (tmp_path / "brokenledger.py").write_text("import no_such_module_anywhere\n")
+    (tmp_path / "copycat.py").write_text(
+        "from integrations_core.hookspecs import ProviderInfo, hookimpl\n\n"
+        "class Copycat:\n    @hookimpl\n    def provider_info(self):\n"
+        "        return ProviderInfo(key='xero', name='Not Xero')\n\nplugin = Copycat()\n")
+    for name, target in (("brokenledger", "brokenledger:plugin"), ("copycat", "copycat:plugin")):
+        dist = tmp_path / f"{name}-0.1.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+        (dist / "entry_points.txt").write_text(f"[integrations.plugins]\n{name} = {target}\n")
+    sys.path.insert(0, str(tmp_path))
+    registry.reset()
+    yield
+    sys.path.remove(str(tmp_path))
+    for name in ("brokenledger", "copycat"):
+        sys.modules.pop(name, None)
+    registry.reset()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_plugin_that_fails_to_load_is_reported_and_every_other_provider_works(broken_plugins, capsys, client,
+                                                                                supplier, netsuite, worker):
+    listed = _listed(capsys)
+    assert listed["brokenledger"]["failed"] == "ModuleNotFoundError: No module named 'no_such_module_anywhere'"
+    assert "declares the provider key 'xero'" in listed["copycat"]["failed"]
+    assert listed["xero"]["name"] == "Xero" and listed["netsuite"]["supports_resync"] is True
+
+    call_command("integrations_plugins")
+    table = capsys.readouterr().out
+    assert "brokenledger   FAILED to load (brokenledger:plugin): ModuleNotFoundError" in table
+
+    health = client.get("/health/", HTTP_ACCEPT="application/json")
+    assert health.status_code == 500
+    assert any("brokenledger failed to load" in value for value in health.json().values())
+
+    invoice = make_invoice(supplier)  # the others push as ever
+    worker.run()
+    assert invoice.syncs.get(connection=netsuite).state == "synced"

@@ -33,7 +33,10 @@ def ownsync():
     registry.get_plugin_manager().unregister(plugin)
 
 
-@pytest.mark.parametrize("provider", ["netsuite", "unleashed"])
+FRAMEWORK = ["netsuite", "unleashed", "myob_business", "myob_advanced", "cin7"]
+
+
+@pytest.mark.parametrize("provider", FRAMEWORK)
 def test_resync_pushes_a_failed_invoice_again(supplier, worker, provider):
     connection = ConnectionFactory(supplier=supplier, provider=provider)
     store.inject_fault(connection, "unknown")
@@ -51,7 +54,7 @@ def test_resync_pushes_a_failed_invoice_again(supplier, worker, provider):
     assert [r.number for r in store.remote_invoices(connection)] == [invoice.number]
 
 
-@pytest.mark.parametrize("provider", ["netsuite", "unleashed"])
+@pytest.mark.parametrize("provider", FRAMEWORK)
 def test_mark_resolved_closes_a_failed_sync(supplier, worker, provider, django_user_model):
     connection = ConnectionFactory(supplier=supplier, provider=provider)
     store.inject_fault(connection, "validation")
@@ -86,3 +89,15 @@ def test_resync_and_mark_resolved_are_refused_without_supports_resync(supplier, 
         assert "NetSuite" in message and "Unleashed" in message
     sync.refresh_from_db()
     assert sync.state == SyncState.FAILED
+
+
+def test_resync_for_xero_is_refused_with_the_help_articles_sentence_naming_every_framework_provider(supplier):
+    from integrations_core.errors import ResyncNotSupported
+    from integrations_core.resync import ensure_resync_supported
+
+    with pytest.raises(ResyncNotSupported) as refused:
+        ensure_resync_supported("xero")
+    assert refused.value.message == (
+        "Resync and Mark as Resolved do not support Xero: that feature is only available for integrations built on "
+        "the integrations framework (Cin7, MYOB Advanced, MYOB Business, NetSuite and Unleashed). For Xero, use "
+        "Manually Re-sync invoices to Xero instead.")

@@ -10,7 +10,9 @@ from xero_plugin.sandbox import TENANT_NZ
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_resync_and_resolve_for_a_framework_provider(api, supplier, netsuite, worker):
+@pytest.mark.parametrize("provider", ["netsuite", "unleashed", "myob_business", "myob_advanced", "cin7"])
+def test_resync_and_resolve_for_a_framework_provider(api, supplier, worker, provider):
+    ConnectionFactory(supplier=supplier, provider=provider)
     invoice = make_invoice(supplier, product=ProductFactory(supplier=supplier, bad_account=True))
     worker.run()
     sync = invoice.syncs.get()
@@ -34,6 +36,7 @@ def test_resync_and_resolve_are_refused_for_xero_with_the_pointer(api, supplier)
         assert response.status_code == 409
         assert response.json()["code"] == "resync_not_supported"
         assert "Manually Re-sync invoices to Xero" in response.json()["message"]
+        assert "(Cin7, MYOB Advanced, MYOB Business, NetSuite and Unleashed)" in response.json()["message"]
     sync.refresh_from_db()
     assert sync.state == SyncState.FAILED
 

@@ -16,7 +16,7 @@ def test_xero_remaining_budget_is_kept_from_its_answers_for_the_estimate(xero, x
     monkeypatch.setattr(limits, "_recorded_at", {})
     assert estimate(xero_conn, 120).minute_remaining is None  # nothing heard from Xero yet
 
-    monkeypatch.setattr(limits, "RECORD_EVERY", 0.0)  # a first push reads the chart, currencies and contacts too
+    monkeypatch.setattr(limits, "RECORD_EVERY", 0.0)  # a first push reads the chart and currencies too
     make_invoice(supplier, product=product)
     worker.run()
     after_first = limits.remaining(xero_conn.tenant_id)
