@@ -22,11 +22,7 @@ from integrations_core.models import Connection, ContactLink, CreditNote
 
 from . import settings
 from .client import call, client_for
-from .mapping import _LINE_AMOUNT_TYPES, idempotency_key, line_account, line_tax
-
-
-def _status(value) -> str:
-    return str(getattr(value, "value", value) or "")
+from .mapping import _LINE_AMOUNT_TYPES, idempotency_key, line_account, line_tax, text as _status
 
 
 def _find(client, connection: Connection, number: str):

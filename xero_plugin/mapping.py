@@ -16,6 +16,11 @@ _KIND_SETTING = {LineKind.FREIGHT: "freight_account_code", LineKind.SURCHARGE: "
                  LineKind.DISCOUNT: "discount_account_code"}
 
 
+def text(value) -> str:
+    """An SDK enum (Status, Type, CurrencyCode, ...) or plain value as its text; "" for None."""
+    return str(getattr(value, "value", value) or "")
+
+
 def line_account(line: InvoiceLine, settings: dict) -> tuple[str, str]:
     """(account code, where it comes from) for a line: the line's own code, else the account the settings give its
     kind (freight, surcharge, discount), else its product's, else its product category's, else the default.

@@ -21,7 +21,7 @@ from integrations_core.models import Connection, Invoice, InvoicePayment, Paymen
 
 from .client import call
 from .errors import classify_messages
-from .mapping import idempotency_key
+from .mapping import idempotency_key, text
 
 
 @dataclasses.dataclass
@@ -35,9 +35,13 @@ class Paying:
     due: Decimal = Decimal(0)  # what Xero says is still due once these are paid
 
 
-def unrecorded(connection: Connection, invoice: Invoice) -> list[InvoicePayment]:
-    """The invoice's payment parts this connection has not recorded yet."""
-    return list(invoice.payments.exclude(records__connection=connection))
+def unrecorded(connection: Connection, invoices: list[Invoice]) -> dict[int, list[InvoicePayment]]:
+    """The payment parts this connection has not recorded yet, by invoice id (one query for them all)."""
+    found: dict[int, list[InvoicePayment]] = {invoice.pk: [] for invoice in invoices}
+    for part in InvoicePayment.objects.filter(invoice__in=[i.pk for i in invoices]).exclude(
+            records__connection=connection):
+        found[part.invoice_id].append(part)
+    return found
 
 
 def recorded_in_xero(connection: Connection, invoice: Invoice) -> bool:
@@ -94,8 +98,7 @@ def pay(client, connection: Connection, paying: list[Paying], account: str, gene
     data, _, _ = call(client, connection, "create_payments", Payments(payments=payments), summarize_errors=False,
                       idempotency_key=key)
     for (item, part), answer in zip(sent, data.payments or []):
-        if getattr(answer, "has_validation_errors", False) or str(getattr(
-                answer.status_attribute_string, "value", answer.status_attribute_string) or "") == "ERROR":
+        if getattr(answer, "has_validation_errors", False) or text(answer.status_attribute_string) == "ERROR":
             messages = [e.message for e in (answer.validation_errors or []) if getattr(e, "message", None)]
             item.refused = item.refused or classify_messages(messages, element=item.remote)
             item.due += Decimal(str(answer.amount or 0))

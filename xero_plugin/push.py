@@ -21,15 +21,11 @@ from integrations_core.models import Connection, Invoice, InvoiceStatus, Invoice
 from . import attachments, contacts, payments, preflight, settings
 from .client import XeroClient, call as _call, client_for
 from .errors import classify_exception, classify_failure, classify_messages, status_decides
-from .mapping import idempotency_key, to_xero
+from .mapping import idempotency_key, text as _status, to_xero
 
 BATCH = 50
 LOCKED_STATUSES = {"PAID"}
 GONE_STATUSES = {"VOIDED", "DELETED"}
-
-
-def _status(value) -> str:
-    return str(getattr(value, "value", value) or "")
 
 
 def _element_error(client: XeroClient, element: XeroInvoice, connection: Connection,
@@ -132,10 +128,10 @@ def _void(client, connection, invoice, sync) -> PushResult:
                       request_id=headers.get("Xero-Correlation-Id", ""), action="voided")
 
 
-def _only_paying(connection: Connection, invoice: Invoice, sync: InvoiceSync, remote_id: str) -> bool:
-    """Whether this push only pays: Xero holds the invoice with payments of ours on it (it takes no edits then)
-    and what it shows has not changed since it was pushed."""
-    if not remote_id or not sync.synced_snapshot or not payments.unrecorded(connection, invoice):
+def _only_paying(connection: Connection, invoice: Invoice, sync: InvoiceSync, remote_id: str, parts: list) -> bool:
+    """Whether this push only pays (`parts`, new): Xero holds the invoice with payments of ours on it (it takes no
+    edits then) and what it shows has not changed since it was pushed."""
+    if not remote_id or not sync.synced_snapshot or not parts:
         return False
     shown = {k: v for k, v in invoice_snapshot(invoice).items() if k != "version"}
     pushed = {k: v for k, v in sync.synced_snapshot.items() if k != "version"}
@@ -146,15 +142,16 @@ def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice],
             remote_ids: list[str]) -> list[PushResult | ClassifiedError]:
     """As `_send`, but an invoice that only has new payment parts is read (one call for them all) and paid,
     not sent again."""
+    owed = payments.unrecorded(connection, invoices)
     paying_only = [i for i, (invoice, sync, remote_id) in enumerate(zip(invoices, syncs, remote_ids))
-                   if _only_paying(connection, invoice, sync, remote_id)]
+                   if _only_paying(connection, invoice, sync, remote_id, owed[invoice.pk])]
     if not paying_only:
-        return _send(client, connection, invoices, syncs, remote_ids)
+        return _send(client, connection, invoices, syncs, remote_ids, owed)
     others = [i for i in range(len(invoices)) if i not in paying_only]
     outcomes: list[PushResult | ClassifiedError | None] = [None] * len(invoices)
     if others:
         for index, outcome in zip(others, _send(client, connection, [invoices[i] for i in others],
-                                                [syncs[i] for i in others], [remote_ids[i] for i in others])):
+                                                [syncs[i] for i in others], [remote_ids[i] for i in others], owed)):
             outcomes[index] = outcome
     data, status, headers = _call(client, connection, "get_invoices", i_ds=[remote_ids[i] for i in paying_only])
     found = {str(x.invoice_id): x for x in (data.invoices or [])}
@@ -162,13 +159,13 @@ def _upsert(client: XeroClient, connection: Connection, invoices: list[Invoice],
     elements = [found.get(remote_ids[i]) for i in paying_only]
     generation = ",".join(f"{invoices[i].pk}.{invoices[i].version}.{syncs[i].attempts}" for i in paying_only)
     for index, outcome in zip(paying_only, _settle(client, connection, [invoices[i] for i in paying_only], elements,
-                                                   status, request_id, generation)):
+                                                   status, request_id, generation, owed)):
         outcomes[index] = outcome
     return outcomes  # type: ignore[return-value]
 
 
 def _send(client: XeroClient, connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync],
-          remote_ids: list[str]) -> list[PushResult | ClassifiedError]:
+          remote_ids: list[str], owed: dict[int, list]) -> list[PushResult | ClassifiedError]:
     """One POST /Invoices for up to 50 invoices (summarizeErrors=false), then one payment call for the paid.
     An invoice whose Xero id is known is sent with it: Xero updates that one, whatever its number now is. Each
     retailer goes as its linked contact (found or made on its first push, then kept)."""
@@ -190,13 +187,15 @@ def _send(client: XeroClient, connection: Connection, invoices: list[Invoice], s
     errors = [_element_error(client, remote, connection, remote_id or _known_id(remote))
               for remote, remote_id in zip(elements, remote_ids)]
     return _settle(client, connection, invoices, [None if e else r for e, r in zip(errors, elements)], status,
-                   request_id, generation, errors)
+                   request_id, generation, owed, errors, people)
 
 
 def _settle(client: XeroClient, connection: Connection, invoices: list[Invoice], elements: list, status, request_id,
-            generation: str, errors: list | None = None) -> list[PushResult | ClassifiedError]:
+            generation: str, owed: dict[int, list], errors: list | None = None,
+            sent_contacts: dict | None = None) -> list[PushResult | ClassifiedError]:
     """The outcome of each invoice Xero holds now (`elements`; None where it refused, `errors` saying why), once
-    its new payment parts are paid (one call for them all)."""
+    its new payment parts (`owed`, by invoice id) are paid (one call for them all). A retailer sent without a
+    ContactID (`sent_contacts`, by customer id) is linked to the contact Xero used."""
     chosen = settings.values(connection)
     outcomes: list[PushResult | ClassifiedError] = []
     to_pay = []
@@ -205,9 +204,11 @@ def _settle(client: XeroClient, connection: Connection, invoices: list[Invoice],
             outcomes.append((errors[index] if errors else None) or ClassifiedError.of(
                 ErrorCategory.NOT_FOUND, "Xero"))
             continue
-        contacts.link_echoed(connection, ours.customer, remote)
+        sent = (sent_contacts or {}).get(ours.customer_id)
+        if sent is not None and not sent.contact_id:
+            contacts.link_echoed(connection, ours.customer, remote)
         attachments.attach(client, connection, ours, str(remote.invoice_id))
-        parts = payments.unrecorded(connection, ours)
+        parts = owed[ours.pk]
         if parts and _status(remote.status) == "AUTHORISED" and (remote.amount_due or 0) > 0:
             to_pay.append(payments.Paying(ours, remote, parts))
         outcomes.append(PushResult(remote_id=str(remote.invoice_id), remote_status=_status(remote.status),

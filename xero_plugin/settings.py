@@ -14,6 +14,7 @@ from integrations_core.hookspecs import SettingField
 from integrations_core.models import Connection
 
 from .client import call, client_for
+from .mapping import text
 
 CACHE_SECONDS = 300
 SALES_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
@@ -29,8 +30,7 @@ DEFAULTS = {"invoice_status": "AUTHORISED", "payment_account_code": "090", "refe
 
 
 def _value(item, name: str) -> str:
-    value = getattr(item, name, None)
-    return str(getattr(value, "value", value) or "")
+    return text(getattr(item, name, None))
 
 
 @dataclasses.dataclass(frozen=True)
