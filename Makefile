@@ -15,7 +15,7 @@ REDIS_BASE ?= redis://127.0.0.1:6379
 IN_SLOT = slot=$$($(PY) .ci/slot.py acquire) && trap "$(PY) .ci/slot.py release $$slot" EXIT && \
 	DATABASE_URL=$(PG_URL)/integrations_$$slot REDIS_URL=$(REDIS_BASE)/$$slot
 
-.PHONY: install run test services browser bench chaos clean
+.PHONY: install run test test-fast services browser bench chaos clean
 
 install: $(STAMP)
 
@@ -38,6 +38,12 @@ run: install
 
 test: install services browser
 	@$(IN_SLOT) DATABASE_CONN_MAX_AGE=0 $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The fast tier: SQLite (the ORM twins of the push's PostgreSQL statements), Redis for the real queues; no
+# browser, no chaos, no other slow system test.
+test-fast: install services
+	@$(IN_SLOT) DATABASE_URL=sqlite:///$$(mktemp -d)/fast.sqlite3 $(PY) -m pytest -q -m "not slow" \
+		--ignore=tests/browser --ignore=tests/xero_plugin/sandbox $(PYTEST_ARGS)
 
 bench: install services
 	@$(IN_SLOT) $(PY) manage.py bench_sync $(BENCH_ARGS)

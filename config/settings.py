@@ -6,6 +6,7 @@ Tests and production set DATABASE_URL (PostgreSQL) and REDIS_URL.
 
 import base64
 import hashlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -47,6 +48,13 @@ INSTALLED_APPS = [
     "plugins.stub",
     "xero_plugin",
 ]
+# Dev only: `make bench` / `make chaos` (manage.py bench_sync, chaos_sync) live in tests/bench, which is not a
+# shipped package; install that app only where a checkout has it, so a deployment without tests/ still starts.
+try:
+    if importlib.util.find_spec("tests.bench"):
+        INSTALLED_APPS.append("tests.bench")
+except ModuleNotFoundError:  # no `tests` package at all
+    pass
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("connect/admin/<slug:provider>/", staff_member_required(connect_views.staff_start), name="connect-admin"),
     path("connect/callback/", connect_views.callback, name="connect-callback"),
     path("connect/tenant/", connect_views.choose_tenant, name="connect-choose-tenant"),
+    path("connect/credentials/", connect_views.credentials, name="connect-credentials"),
     path("xero/webhooks/", webhooks.receive, name="xero-webhooks"),
     path("xero/", include("xero_plugin.urls")),
 ]

@@ -20,12 +20,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import registry
 from .connections import connection_abandon, connection_choose_tenant, connection_finish, connection_start
 from .errors import ServiceError
-from .hookspecs import RemoteTenant
+from .hookspecs import CredentialsForm, RemoteTenant
 from .models import Connection, ConnectLink, Supplier
 
 SESSION_KEY = "integrations_connect"
@@ -71,6 +71,10 @@ def _begin(request, supplier: Supplier, provider: str, return_url: str):
         start = connection_start(supplier=supplier, provider=provider, redirect_uri=redirect_uri(request, provider))
     except ServiceError as error:
         return HttpResponseBadRequest(error.message)
+    if isinstance(start, CredentialsForm):  # typed-in credentials: ask for them here, keep nothing typed in the session
+        request.session[SESSION_KEY] = {"supplier_id": supplier.pk, "provider": provider, "return_url": return_url,
+                                        "form": True}
+        return HttpResponseRedirect(reverse("connect-credentials"))
     request.session[SESSION_KEY] = {**start.session, "supplier_id": supplier.pk, "provider": provider,
                                     "return_url": return_url}
     return HttpResponseRedirect(start.authorize_url)
@@ -131,6 +135,48 @@ def callback(request):
     request.session[SESSION_KEY] = {**pending, "connection_id": connection.pk,
                                     "tenants": [[t.id, t.name] for t in tenants]}
     return _tenant_page(request, provider, tenants)
+
+
+@require_http_methods(["GET", "POST"])
+def credentials(request):
+    """The form of a provider that takes credentials typed in by the supplier (an API key): GET shows it, POST
+    checks the values with the provider and connects, or shows the form again with what is wrong (400)."""
+    pending = request.session.get(SESSION_KEY) or {}
+    if not pending.get("form"):
+        return HttpResponseBadRequest("No connection is waiting for credentials. Connect again.")
+    supplier = get_object_or_404(Supplier, pk=pending["supplier_id"])
+    provider = pending["provider"]
+    try:
+        form = connection_start(supplier=supplier, provider=provider, redirect_uri=redirect_uri(request, provider))
+    except ServiceError as error:
+        return HttpResponseBadRequest(error.message)
+    if not isinstance(form, CredentialsForm):
+        return HttpResponseBadRequest("This provider connects through its own sign-in page. Connect again.")
+    if request.method != "POST":
+        return _credentials_page(request, provider, form)
+    typed = {field.key: request.POST.get(field.key, "") for field in form.fields}
+    try:
+        connection, tenants = connection_finish(supplier=supplier, provider=provider,
+                                                redirect_uri=redirect_uri(request, provider),
+                                                callback_params=typed, session={})
+    except ServiceError as error:
+        return _credentials_page(request, provider, form, error.message, error.field_errors, status=400,
+                                 typed={k: v for k, v in typed.items() if "key" not in k and "secret" not in k})
+    if connection.is_connected:
+        return _connected(request, pending, connection)
+    request.session[SESSION_KEY] = {**pending, "form": False, "connection_id": connection.pk,
+                                    "tenants": [[t.id, t.name] for t in tenants]}
+    return _tenant_page(request, provider, tenants)
+
+
+def _credentials_page(request, provider: str, form: CredentialsForm, error: str = "", field_errors=None,
+                      status: int = 200, typed: dict | None = None):
+    rows = [{"key": f.key, "label": f.label, "help": f.help, "value": (typed or {}).get(f.key, ""),
+             "secret": "key" in f.key or "secret" in f.key or "password" in f.key,
+             "errors": (field_errors or {}).get(f.key, [])} for f in form.fields]
+    return render(request, "integrations_core/connect_credentials.html",
+                  {"fields": rows, "help": form.help, "error": error, "provider_name": registry.provider(provider).name,
+                   "action": reverse("connect-credentials")}, status=status)
 
 
 def _tenant_page(request, provider: str, tenants: list[RemoteTenant], error: str = "", status: int = 200):

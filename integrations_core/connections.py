@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import registry
 from .errors import InvalidInput, NotFound, ServiceError
-from .hookspecs import ConnectStart, RemoteTenant
+from .hookspecs import ConnectStart, CredentialsForm, RemoteTenant
 from .models import Connection, ConnectionState, Supplier
 from .sync import connection_expire, record_missed
 
@@ -26,16 +26,17 @@ def _connection_for(supplier: Supplier, provider: str) -> Connection:
     return existing or Connection(supplier=supplier, provider=provider, state=ConnectionState.DISCONNECTED)
 
 
-def connection_start(*, supplier: Supplier, provider: str, redirect_uri: str) -> ConnectStart:
+def connection_start(*, supplier: Supplier, provider: str, redirect_uri: str) -> ConnectStart | CredentialsForm:
     """Begin linking the supplier's account: the URL to send them to, and the values to keep in their
-    session until the callback.
+    session until the callback; or, for a provider that takes typed-in credentials, the form to ask for them
+    (then `connection_finish` with what was typed as `callback_params`).
 
     :raises UnknownProvider: no plugin for `provider`.
     """
     connection = _connection_for(supplier, provider)
     start = registry.hook().connect(connection=connection, redirect_uri=redirect_uri, callback_params=None,
                                     session={})
-    if not isinstance(start, ConnectStart):
+    if not isinstance(start, (ConnectStart, CredentialsForm)):
         raise ServiceError(f"The {provider} plugin cannot start a connection.", code="connect_unsupported")
     return start
 

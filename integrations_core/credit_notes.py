@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from . import jobs, registry
+from . import registry
 from .errors import ClassifiedError, ErrorCategory, InvalidInput, PushError, WrongState
 from .models import CreditNote, CreditNoteState, Invoice, InvoiceSync
 from .queue import PUSHES, enqueue
@@ -85,7 +85,7 @@ def credit_note_approve(*, credit_note: CreditNote, approved_by: str) -> CreditN
         note.approved_at = timezone.now()
         note.error_message = ""
         note.save()
-        transaction.on_commit(lambda: enqueue(jobs.push_credit_note, note.pk, queue=PUSHES, retry=(5, 30, 120)))
+        transaction.on_commit(lambda: enqueue("integrations_core.jobs.push_credit_note", note.pk, queue=PUSHES, retry=(5, 30, 120)))
     return note
 
 

@@ -38,6 +38,19 @@ class ProviderInfo:
     concurrency: int | None = None
     # Credentials lapse after this many days unused (Xero's refresh token: 60); None if they do not.
     idle_lifetime_days: int | None = None
+    # Invoices per remote call on the batch path (`push_invoices`): a re-sync's estimate counts calls in these.
+    batch_size: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """What the remote allows a connection now: calls left this minute and today (None: not known yet), and
+    the limits themselves. A re-sync's estimate is made from it."""
+
+    minute_remaining: int | None = None
+    day_remaining: int | None = None
+    per_minute: int | None = None
+    per_day: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +59,17 @@ class ConnectStart:
 
     authorize_url: str
     session: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class CredentialsForm:
+    """The first step of linking an account that takes credentials typed in by the supplier (an API key, an
+    account id) instead of an OAuth redirect: the fields to ask for. Their values come back to `connect` as
+    `callback_params` (a dict of field key -> the text typed)."""
+
+    fields: tuple[SettingField, ...]
+    # Shown above the form: where the supplier finds these values in their account.
+    help: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,14 +154,18 @@ def supports_resync(connection: Connection) -> bool | None:
 @hookspec(firstresult=True)
 def connect(
     connection: Connection, redirect_uri: str, callback_params: dict[str, str] | None, session: dict[str, Any]
-) -> ConnectStart | list[RemoteTenant] | None:
+) -> ConnectStart | CredentialsForm | list[RemoteTenant] | None:
     """Start or finish linking a supplier's account to the provider.
 
-    Start (`callback_params` is None): return a `ConnectStart` whose `authorize_url` the supplier is sent
-    to; values in `ConnectStart.session` (OAuth `state`, PKCE verifier) are kept server-side and passed
+    Start (`callback_params` is None), OAuth: return a `ConnectStart` whose `authorize_url` the supplier is
+    sent to; values in `ConnectStart.session` (OAuth `state`, PKCE verifier) are kept server-side and passed
     back as `session` at the callback.
-    Finish (`callback_params` holds the query of the callback): check it against `session`, exchange the
-    code, store the credentials on `connection.credentials` (encrypted at rest) and pick the tenant.
+    Start, typed-in credentials: return a `CredentialsForm`; the engine asks the supplier for its fields and
+    calls `connect` again with what was typed as `callback_params`.
+    Finish (`callback_params` holds the query of the callback, or the form's values): check it (against
+    `session` for OAuth; against the remote for typed-in credentials, raising `InvalidInput` with the field at
+    fault), exchange the code, store the credentials on `connection.credentials` (encrypted at rest) and pick
+    the tenant.
     Return the list of `RemoteTenant` the supplier may choose from; when there is exactly one the plugin
     has already set `connection.tenant_id`/`tenant_name`. The caller saves the connection and marks it
     connected.
@@ -181,40 +209,39 @@ def push_invoice(connection: Connection, invoice: Invoice, sync: InvoiceSync) ->
 def push_invoices(
     connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync]
 ) -> list[PushResult | ClassifiedError] | None:
-    """Push many invoices in as few remote calls as the provider allows (bulk re-sync). Optional.
+    """Push many invoices in as few remote calls as the provider allows (the batch path). Optional.
+
+    The engine calls it for every re-sync run (a selection, a date window, the backlog; the framework's or the
+    provider's own) of a provider that implements it, with up to a few hundred invoices a call, after marking
+    their syncs `syncing`; it records each entry of the answer. Without it, a re-sync queues each invoice's
+    `push_invoice`. The same rules as `push_invoice` apply to each invoice (current version, safe to repeat).
+    `ProviderInfo.batch_size` says how many invoices go to one remote call.
 
     :return: one entry per invoice, in order: a `PushResult` or the `ClassifiedError` of that invoice;
-        None if the plugin has no batch path or the connection is not its own (the caller then pushes
-        one by one).
+        None if the connection is not this plugin's.
+    :raises Exception: the whole call failed; the engine classifies it (`classify_error`) for every invoice.
 
     Stops at first non-None result.
     """
 
 
-@dataclasses.dataclass
-class ResyncOutcome:
-    """What a re-sync did with one invoice."""
+@hookspec(firstresult=True)
+def check_invoice(connection: Connection, invoice: Invoice) -> ClassifiedError | None:
+    """Say whether the remote would refuse this invoice, without pushing it (a re-sync's dry run). Optional.
 
-    invoice_id: int
-    number: str
-    # created / updated / paid / queued / skipped_locked / refused / failed / would_create / would_update
-    result: str
-    message: str = ""
+    :return: the `ClassifiedError` the push would meet (an account code or tax rate the remote does not
+        have, a currency not set up), or None when the invoice would go through or the plugin cannot tell.
+
+    Stops at first non-None result.
+    """
 
 
 @hookspec(firstresult=True)
-def resync_invoices(
-    connection: Connection, invoices: list[Invoice], progress: Any
-) -> list[ResyncOutcome] | None:
-    """Push the current state of invoices a person chose (a selection, a date window, the backlog), now.
+def budget(connection: Connection) -> Budget | None:
+    """What the remote allows this connection now (calls left this minute and today), as last reported. Optional.
 
-    The provider's own manual re-sync (Xero's "Manually Re-sync invoices to Xero"): it should batch,
-    skip what cannot change remotely (a locked invoice) with the reason, and report one outcome per invoice.
-
-    :param progress: call `progress(done, total)` as invoices finish, so a person can watch a long run.
-    :return: one `ResyncOutcome` per invoice, in order; None if the connection is not this plugin's or
-        the plugin has no path of its own (the framework then queues a Resync of each invoice).
-    :raises InvalidInput: the connection cannot re-sync now (not connected).
+    Read without a remote call. The engine estimates how long a re-sync takes from it.
+    :return: a `Budget`; None if the provider has no limits to tell or the connection is not its own.
 
     Stops at first non-None result.
     """

@@ -1,4 +1,5 @@
-"""The push's two hot statements on PostgreSQL, one round trip each.
+"""The push's two hot statements, claim and success: on PostgreSQL one round trip each, elsewhere (SQLite under
+`make run` and `make test-fast`) their ORM twins, side by side here so that they change together.
 
 - The claim takes a waiting sync (`queued`/`retrying`, not locked, its connection connected) and reads
   everything the push needs with it: the sync, its connection, the invoice, the customer, the lines and
@@ -10,14 +11,15 @@
 Through the ORM these are six round trips (with BEGIN/COMMIT) and as many query compilations, which cost
 more than the push to a fast remote. The SQL is built once per process from the models' own field lists,
 so a new field needs no change here, and rows become model instances through the fields' own converters.
-Other databases (SQLite under `make run`) take the ORM path in `sync.py`.
+A test holds each pair to the same reads and writes; `make test-fast` runs the ORM twins, `make test` the SQL.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from django.db import connection as db
+from django.db import connection as db, transaction
+from django.db.models import F, Prefetch, Q
 
 from .models import (Connection, ConnectionState, Customer, Invoice, InvoiceLine, InvoiceSync, Product, SyncAttempt,
                      SyncState)
@@ -95,8 +97,14 @@ def _instances(row, models: slice = slice(None)) -> list:
 
 
 def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
-    """Take the sync for a push, in one statement, if it is queued (or retrying and due at `now`) and may
-    be pushed; None otherwise. The claim count goes up by one: the push records its outcome under it.
+    """Take the sync for a push if it is queued (or retrying and due at `now`) and may be pushed, with
+    everything the push reads; None otherwise. The claim count goes up by one: the push records its outcome
+    under it. One statement on PostgreSQL, the ORM elsewhere."""
+    return claim_by_statement(sync_id, now) if available() else claim_through_orm(sync_id, now)
+
+
+def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
+    """`claim` in one statement (PostgreSQL).
 
     The conditions are on the updated row itself, so PostgreSQL checks them again on the row version it
     locks: of two jobs racing for one sync, one claims it. The other tables are read as the statement
@@ -126,6 +134,35 @@ def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
     return sync, invoice, connection
 
 
+def load_invoice(invoice_id: int) -> Invoice:
+    """The invoice with its customer and its lines with their products, as a push reads it."""
+    lines = Prefetch("lines", queryset=InvoiceLine.objects.select_related("product"))
+    return Invoice.objects.select_related("customer").prefetch_related(lines).get(pk=invoice_id)
+
+
+def _claimable(now) -> Q:
+    """A sync a push may take: queued, or retrying and due (by the database's clock); not locked."""
+    due = Q(state=SyncState.QUEUED) | Q(state=SyncState.RETRYING) & (
+        Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now))
+    return due & Q(remote_locked=False)
+
+
+def claim_through_orm(sync_id: int, now):
+    """`claim` through the ORM (SQLite), reading what `claim_by_statement` reads."""
+    # As claim_by_statement: every condition on the sync is on the updated row itself, so that PostgreSQL
+    # checks them again on the row version it locks. (A filter across the relation would make Django wrap it
+    # in `id IN (SELECT ... JOIN ...)`, whose rows are not checked again: both racing jobs would win.)
+    connected = Connection.objects.filter(state=ConnectionState.CONNECTED).values("pk")
+    taken = InvoiceSync.objects.filter(_claimable(now), pk=sync_id, connection_id__in=connected).update(
+        state=SyncState.SYNCING, syncing_since=now, repush=False, claim=F("claim") + 1, updated_at=now)
+    if not taken:
+        return None
+    sync = InvoiceSync.objects.select_related("connection").get(pk=sync_id)
+    invoice = load_invoice(sync.invoice_id)
+    sync.invoice = invoice
+    return sync, invoice, sync.connection
+
+
 @cache
 def _attempt_fields() -> list:
     return [f for f in SyncAttempt._meta.concrete_fields if not f.primary_key]
@@ -149,10 +186,27 @@ def _success_sql(update_columns: tuple[str, ...]) -> str:
 
 
 def record_success(sync_id: int, attempt: SyncAttempt, fields: dict, version: int, claim: int) -> bool:
-    """Insert `attempt` (unsaved) and set `fields` on the sync, in one statement; the sync only if it is
-    still `syncing` under `claim`, no later trigger asked for another push (`repush`), it is not locked
-    remotely and no newer version is synced. :return: whether the sync was set (the attempt is written
-    either way)."""
+    """Insert `attempt` (unsaved) and set `fields` on the sync; the sync only if it is still `syncing` under
+    `claim`, no later trigger asked for another push (`repush`), it is not locked remotely and no newer version
+    is synced. One statement on PostgreSQL, the ORM elsewhere.
+    :return: whether the sync was set (the attempt is written either way)."""
+    if not available():
+        with transaction.atomic():
+            synced = set_synced(sync_id, fields, version, claim)
+            attempt.save(force_insert=True)
+        return synced
+    return record_success_by_statement(sync_id, attempt, fields, version, claim)
+
+
+def set_synced(sync_id: int, fields: dict, version: int, claim: int) -> bool:
+    """`record_success`'s condition and update through the ORM, without the attempt."""
+    not_newer = Q(synced_version__isnull=True) | Q(synced_version__lte=version)
+    return bool(InvoiceSync.objects.filter(not_newer, pk=sync_id, claim=claim, state=SyncState.SYNCING, repush=False,
+                                           remote_locked=False).update(**fields))
+
+
+def record_success_by_statement(sync_id: int, attempt: SyncAttempt, fields: dict, version: int, claim: int) -> bool:
+    """`record_success` in one statement (PostgreSQL)."""
     attempt_values = [f.get_db_prep_save(f.pre_save(attempt, add=True), db) for f in _attempt_fields()]
     sync_fields = [InvoiceSync._meta.get_field(name) for name in fields]
     sync_values = [f.get_db_prep_save(fields[f.name], db) for f in sync_fields]

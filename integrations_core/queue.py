@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def redis():
 
 
 def enqueue(
-    func: Callable,
+    func: Callable | str,
     *args,
     queue: str = PUSHES,
     delay: float = 0,
@@ -53,6 +54,9 @@ def enqueue(
     retry: tuple[int, ...] = (),
 ):
     """Run `func(*args)` on a worker of `queue`, after `delay` seconds.
+
+    `func` is a function or its dotted path ("integrations_core.jobs.push_sync"): services name the jobs
+    that call them back by path, so that they need not import the jobs module (which imports them).
 
     `concurrency_key`/`concurrency` hold RQ's RateLimit: at most that many jobs with the key queued or
     running at once, across every worker on every machine. `keep_result=False` drops a job as soon as it
@@ -100,7 +104,21 @@ def waiting_job_ids(name: str = PUSHES) -> set[str]:
     return ids
 
 
-def _run_in_process(func: Callable, args: tuple, delay: float):
+def waiting_jobs(name: str = PUSHES) -> list:
+    """The RQ jobs of queue `name` that will still run (see `waiting_job_ids`); empty in-process."""
+    job_ids = waiting_job_ids(name)
+    if not job_ids:
+        return []
+    from rq.job import Job
+
+    q = get_queue(name)
+    return [job for job in Job.fetch_many(sorted(job_ids), connection=q.connection, serializer=q.serializer)
+            if job is not None]
+
+
+def _run_in_process(func: Callable | str, args: tuple, delay: float):
+    if isinstance(func, str):
+        func = import_string(func)
     if delay > 0:
         timer = threading.Timer(delay, _run_logged, (func, args, True))
         timer.daemon = True

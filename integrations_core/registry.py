@@ -155,6 +155,13 @@ def provider(key: str) -> ProviderInfo:
         ) from None
 
 
+def implements(key: str, hook_name: str) -> bool:
+    """Whether the provider's plugin implements the optional hook `hook_name` (e.g. `push_invoices`)."""
+    caller = getattr(hook(), hook_name)
+    return any(getattr(impl.plugin, "provider_info", None) and impl.plugin.provider_info().key == key
+               for impl in caller.get_hookimpls())
+
+
 def supports_resync(key: str) -> bool:
     """Whether the framework's Resync / Mark as Resolved apply to the provider."""
     from .models import Connection

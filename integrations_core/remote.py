@@ -15,7 +15,8 @@ from . import registry
 from .errors import ClassifiedError, ErrorCategory
 from .hookspecs import RemoteInvoice
 from .invoices import invoice_mark_paid
-from .models import Connection, InvoiceStatus, InvoiceSync, PaymentRecord, SyncState
+from .models import Connection, ConnectionState, InvoiceStatus, InvoiceSync, PaymentRecord, SyncState
+from .sync import classify, connection_failed, record_locked
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
                  for part in sync.invoice.payments.exclude(records__connection=connection)])
             sync.refresh_from_db()
             if sync.state != SyncState.LOCKED:
-                from .sync import record_locked
 
                 record_locked(sync, sync.last_trigger)
         return "paid"
@@ -78,6 +78,32 @@ def remote_invoice_apply(*, connection: Connection, remote: RemoteInvoice) -> st
         )
         return kind
     return "unchanged"
+
+
+def remote_news_apply(*, provider: str, tenant_id: str, remote_ids: list[str]) -> dict[str, str]:
+    """The remote said these invoices of one organisation changed (a webhook): read them back in one call
+    (`fetch_invoices`) and apply each to every connected connection of that organisation.
+
+    :return: remote id -> what was done (see `remote_invoice_apply`), "not found in <provider>" or
+        "no connected organisation".
+    :raises Exception: the read-back failed (nothing applied; an `auth_expired` answer expires the connection).
+    """
+    connections = list(Connection.objects.filter(provider=provider, tenant_id=tenant_id,
+                                                 state=ConnectionState.CONNECTED).order_by("pk"))
+    if not connections:
+        return {remote_id: "no connected organisation" for remote_id in remote_ids}
+    try:
+        remotes = registry.hook().fetch_invoices(connection=connections[0], remote_ids=sorted(set(remote_ids)),
+                                                 modified_since=None) or []
+    except Exception as exc:
+        connection_failed(connection=connections[0], error=classify(connections[0], exc))
+        raise
+    outcomes: dict[str, str] = {}
+    for remote in remotes:
+        results = [remote_invoice_apply(connection=c, remote=remote) for c in connections]
+        outcomes[remote.remote_id] = next((r for r in results if r != "unknown invoice"), results[0])
+    missing = f"not found in {registry.provider(provider).name}"
+    return {remote_id: outcomes.get(remote_id, missing) for remote_id in remote_ids}
 
 
 def _payments_removed(connection: Connection, sync: InvoiceSync, remote: RemoteInvoice) -> int:
@@ -132,6 +158,7 @@ def reconcile_all(*, window: dt.timedelta = dt.timedelta(hours=2)) -> int:
     for connection in Connection.objects.filter(state="connected").order_by("pk"):
         try:
             flagged += len(connection_reconcile(connection=connection, since=since))
-        except Exception:  # one connection's outage must not stop the others'
+        except Exception as exc:  # one connection's outage must not stop the others'
             log.exception("reconciliation failed for connection %s", connection.pk)
+            connection_failed(connection=connection, error=classify(connection, exc))
     return flagged

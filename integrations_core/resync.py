@@ -41,16 +41,25 @@ def sync_resync(*, sync: InvoiceSync, user=None) -> InvoiceSync:
     :raises ActionNotAllowed: the connection is not connected, or a push is already under way.
     """
     ensure_resync_supported(sync.connection.provider)
+    return requeue_for_resync(sync=sync, kind=TriggerKind.RESYNC)
+
+
+def requeue_for_resync(*, sync: InvoiceSync, kind: str, new: bool = False) -> InvoiceSync:
+    """Queue a push of the invoice's current version, asked for by a person (`kind`: resync, manual_resync).
+    `new`: the sync was just made for this (`queued`, with no push job yet).
+
+    :raises ActionNotAllowed: the connection is not connected, or a push is already under way.
+    """
     with transaction.atomic():
         sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").get(pk=sync.pk)
         if not sync.connection.is_connected:
             raise ActionNotAllowed("The connection is not connected: reconnect it in Settings > Add-ons first.")
-        if sync.state in (SyncState.QUEUED, SyncState.SYNCING):
+        if sync.state in (SyncState.QUEUED, SyncState.SYNCING) and not new:
             raise ActionNotAllowed("A push of this invoice is already under way.")
         sync.remote_locked = False if sync.state == SyncState.RESOLVED else sync.remote_locked
         sync.attempts = 0
         sync.save(update_fields=["remote_locked", "attempts", "updated_at"])
-        triggers.request_push(sync_id=sync.pk, kind=TriggerKind.RESYNC)
+        triggers.request_push(sync_id=sync.pk, kind=kind, new=new)
     sync.refresh_from_db()
     return sync
 

@@ -1,6 +1,5 @@
 """Re-syncs of many invoices started by a person: start (one running per supplier), execute in a job with
-progress, and fail runs whose worker died. The provider's own path does the pushing (`resync_invoices`);
-providers without one get the framework's Resync of each invoice.
+progress, and fail runs whose worker died. The pushing is the engine's one re-sync loop (`bulk.resync`).
 """
 
 from __future__ import annotations
@@ -12,16 +11,14 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import queue, registry
+from . import bulk, queue, registry
 from .errors import ActionNotAllowed, ServiceError
-from .hookspecs import ResyncOutcome
-from .models import Connection, Invoice, InvoiceSync, ResyncRun, ResyncRunState
-from .resync import sync_resync
+from .models import Connection, ResyncRun, ResyncRunState
 from .selectors import invoices_for_resync
 
 log = logging.getLogger(__name__)
 
-CHUNK = 500  # invoices per hook call: outcomes are saved after each, so progress shows on long runs
+CHUNK = bulk.CHUNK  # invoices per loop: outcomes are saved after each, so progress shows on long runs
 STALE_AFTER = dt.timedelta(hours=2)  # longer than the bulk queue's job timeout
 
 
@@ -46,7 +43,7 @@ def resync_run_start(*, connection: Connection, invoice_ids: list[int] | None = 
         with transaction.atomic():
             run = ResyncRun.objects.create(supplier_id=connection.supplier_id, connection=connection,
                                            selection=selection, total=len(chosen), requested_by=user)
-            transaction.on_commit(lambda: queue.enqueue(_execute_job(), run.pk, queue=queue.BULK))
+            transaction.on_commit(lambda: queue.enqueue("integrations_core.jobs.run_resync", run.pk, queue=queue.BULK))
     except IntegrityError:
         running = ResyncRun.objects.filter(supplier_id=connection.supplier_id,
                                            state__in=[ResyncRunState.QUEUED, ResyncRunState.RUNNING]).first()
@@ -55,12 +52,6 @@ def resync_run_start(*, connection: Connection, invoice_ids: list[int] | None = 
             f"{f' (run {running.pk})' if running else ''}: wait for it to finish.", code="resync_running") from None
     run.refresh_from_db()
     return run
-
-
-def _execute_job():
-    from .jobs import run_resync
-
-    return run_resync
 
 
 def resync_run_execute(*, run_id: int) -> ResyncRun | None:
@@ -96,21 +87,10 @@ def _run_chunk(run: ResyncRun, ids: list[int]) -> None:
     def progress(done: int, total: int) -> None:
         ResyncRun.objects.filter(pk=run.pk).update(done=offset + done)
 
-    outcomes = registry.hook().resync_invoices(connection=connection, invoices=invoices, progress=progress)
-    if outcomes is None:
-        outcomes = [_framework_resync(connection, invoice) for invoice in invoices]
+    outcomes = bulk.resync(connection=connection, invoices=invoices, progress=progress)
     run.outcomes = run.outcomes + [dataclasses.asdict(o) for o in outcomes]
     run.done = offset + len(invoices)
     run.save(update_fields=["outcomes", "done"])
-
-
-def _framework_resync(connection: Connection, invoice: Invoice) -> ResyncOutcome:
-    sync, _ = InvoiceSync.objects.get_or_create(invoice=invoice, connection=connection)
-    try:
-        sync_resync(sync=sync)
-    except ServiceError as refused:
-        return ResyncOutcome(invoice.pk, invoice.number, "refused", refused.message)
-    return ResyncOutcome(invoice.pk, invoice.number, "queued")
 
 
 def resync_runs_sweep(*, now: dt.datetime | None = None) -> int:

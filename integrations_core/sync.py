@@ -12,14 +12,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection as db, transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import Q
 
 from . import clock, push_statements, queue, registry
 from .changes import invoice_snapshot, locked_difference
 from .credit_notes import credit_note_propose
 from .errors import ClassifiedError, ErrorCategory, PushError
 from .hookspecs import PushResult
-from .models import (Connection, ConnectionState, Invoice, InvoiceLine, InvoiceSync, SyncAttempt, SyncState,
+from .models import (Connection, ConnectionState, Invoice, InvoiceSync, SyncAttempt, SyncState,
                      TriggerKind)
 from .scrub import scrub
 
@@ -74,11 +74,9 @@ PUSH_JOB_RETRIES = (5, 30, 120)
 
 def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None:
     """Queue the push job of a sync, within the provider's concurrency limit per connection."""
-    from .jobs import push_sync
-
     info = registry.provider(connection.provider)
     queue.enqueue(
-        push_sync,
+        "integrations_core.jobs.push_sync",
         sync_id,
         queue=queue.PUSHES,
         delay=delay,
@@ -151,8 +149,7 @@ def with_database_retry(step, tries: int = 5):
 
 def _claim(sync_id: int):
     now = clock.now()
-    claimed = (push_statements.claim(sync_id, now) if push_statements.available()
-               else _claim_through_orm(sync_id, now))
+    claimed = push_statements.claim(sync_id, now)
     if claimed is None:
         _record_unpushable(sync_id)
         return None
@@ -160,36 +157,9 @@ def _claim(sync_id: int):
     if sync.requested_version and sync.requested_version > invoice.version:
         # The claim waited for a trigger's transaction to free the row, and read the invoice as it was
         # before that transaction: read it again, as now committed.
-        invoice = _load_invoice(invoice.pk)
+        invoice = push_statements.load_invoice(invoice.pk)
         sync.invoice = invoice
     return sync, invoice, connection
-
-
-def _load_invoice(invoice_id: int) -> Invoice:
-    lines = Prefetch("lines", queryset=InvoiceLine.objects.select_related("product"))
-    return Invoice.objects.select_related("customer").prefetch_related(lines).get(pk=invoice_id)
-
-
-def _claimable(now) -> Q:
-    """A sync a push may take: queued, or retrying and due (by the database's clock); not locked."""
-    due = Q(state=SyncState.QUEUED) | Q(state=SyncState.RETRYING) & (
-        Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now))
-    return due & Q(remote_locked=False)
-
-
-def _claim_through_orm(sync_id: int, now):
-    # As push_statements.claim: every condition on the sync is on the updated row itself, so that PostgreSQL
-    # checks them again on the row version it locks. (A filter across the relation would make Django wrap it
-    # in `id IN (SELECT ... JOIN ...)`, whose rows are not checked again: both racing jobs would win.)
-    connected = Connection.objects.filter(state=ConnectionState.CONNECTED).values("pk")
-    taken = InvoiceSync.objects.filter(_claimable(now), pk=sync_id, connection_id__in=connected).update(
-        state=SyncState.SYNCING, syncing_since=now, repush=False, claim=F("claim") + 1, updated_at=now)
-    if not taken:
-        return None
-    sync = InvoiceSync.objects.select_related("connection").get(pk=sync_id)
-    invoice = _load_invoice(sync.invoice_id)
-    sync.invoice = invoice
-    return sync, invoice, sync.connection
 
 
 def _record_unpushable(sync_id: int) -> None:
@@ -259,19 +229,16 @@ def record_success(
     """
     outcome = dict(outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=result.http_status,
                    remote_request_id=result.request_id[:100])
-    if attempt.pk is None and push_statements.available():
-        # The common success in one statement: the attempt written, the sync synced if still ours and unchanged.
+    fields = _success_fields(result, version, snapshot)
+    if attempt.pk is None:
+        # The common success: the attempt written and the sync synced if still ours and unchanged, at once.
         _close_attempt(attempt, **outcome)
-        if push_statements.record_success(sync_id, attempt, _success_fields(result, version, snapshot), version,
-                                          claim):
+        if push_statements.record_success(sync_id, attempt, fields, version, claim):
             return SyncState.SYNCED
         with transaction.atomic():
             return _record_success_locked(sync_id, result, version, snapshot, claim)
-    with transaction.atomic():
-        fields = _success_fields(result, version, snapshot)
-        not_newer = Q(synced_version__isnull=True) | Q(synced_version__lte=version)
-        if InvoiceSync.objects.filter(not_newer, pk=sync_id, claim=claim, state=SyncState.SYNCING, repush=False,
-                                      remote_locked=False).update(**fields):
+    with transaction.atomic():  # an attempt written before the push (a re-sync's batch)
+        if push_statements.set_synced(sync_id, fields, version, claim):
             state = SyncState.SYNCED
         else:
             state = _record_success_locked(sync_id, result, version, snapshot, claim)
@@ -428,6 +395,13 @@ def connection_expire(*, connection: Connection, reason: str) -> None:
     )
     connection.refresh_from_db(fields=["state", "expired_at", "expiry_reason"])
     record_missed(connection=connection)
+
+
+def connection_failed(*, connection: Connection, error: ClassifiedError) -> None:
+    """Apply what the remote answered outside a push (a read-back, a credit note, a settings read): an
+    `auth_expired` answer expires the connection, as the policy does for a push."""
+    if error.category == ErrorCategory.AUTH_EXPIRED:
+        connection_expire(connection=connection, reason=error.message)
 
 
 def record_missed(*, connection: Connection, sync_ids: list[int] | None = None) -> int:

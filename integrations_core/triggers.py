@@ -14,9 +14,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from . import clock, registry
-from .errors import ClassifiedError, ErrorCategory, InvalidInput, NoConnection, NotFound
+from . import clock
+from .errors import InvalidInput, NoConnection, NotFound
 from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncState, Trigger, TriggerKind
+from .sync import coalesce_delay, enqueue_push, queued_threshold, queued_too_long, record_locked, record_missed
 
 _LIVE = (ConnectionState.CONNECTED, ConnectionState.EXPIRED)
 # The help article's three (a cancel is the order update that voids the invoice, recorded as such).
@@ -80,8 +81,6 @@ def _record(invoice: Invoice, kind: str, connections: list[Connection]) -> Trigg
 
 
 def _record_missed(sync_id: int, connection: Connection, kind: str) -> None:
-    from .sync import record_missed  # the engine owns sync states
-
     InvoiceSync.objects.filter(pk=sync_id).update(last_trigger=kind, last_trigger_at=timezone.now())
     record_missed(connection=connection, sync_ids=[sync_id])
 
@@ -95,8 +94,6 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
     second job from pushing twice.
     :return: True if a new push job was queued.
     """
-    from .sync import coalesce_delay, enqueue_push, queued_threshold, queued_too_long  # the engine owns the queue
-
     sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection", "invoice").get(pk=sync_id)
     now = clock.now()
     sync.last_trigger = kind
@@ -107,7 +104,6 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
     queued = False
     if sync.remote_locked and kind != TriggerKind.MANUAL_RESYNC:
         # Paid remotely: nothing may be sent. The engine records why, without a call.
-        from .sync import record_locked
 
         record_locked(sync, kind)
         return False

@@ -89,6 +89,7 @@ def _connect_demo_supplier(app: str, xero: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)  # no database of this run is used; the marker keeps the order
+@pytest.mark.slow  # brings up `make run`
 def test_every_readme_command_works_beside_make_run(make_run):
     app, xero, run_dir = make_run
     _connect_demo_supplier(app, xero)

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs
 from xml.etree import ElementTree
 
 from integrations_core.errors import ClassifiedError, ErrorCategory
-from integrations_core.scrub import scrub
+from integrations_core.plugin_api import scrub
 
 NAME = "Xero"
 
@@ -39,6 +39,8 @@ NAME = "Xero"
 _LOCK_DATE = re.compile(r"\block(?:ed)?[ -](?:date|period)\b|\b(?:period|year) is locked\b", re.I)
 _LOCK_KIND = re.compile(r"\b(period|end of year|end-of-year|financial year|year end)[ -]lock date\b", re.I)
 _LOCK_SET_AT = re.compile(r"\bcurrently set (?:at|to)\s+(.+?)[\s.]*$", re.I)
+# "Organisation is not subscribed to currency JPY" (Xero's wording, as integrations quote it).
+_CURRENCY = re.compile(r"\bnot subscribed to currency\s+([A-Z]{3})\b", re.I)
 _CONTACT_ARCHIVED = re.compile(r"\bcontact\b[^.]*?\b(?:is|has been|been)\s+archived\b|\barchived contact\b", re.I)
 _ALLOCATED = re.compile(r"\b(?:payments?|credit notes?|prepayments?|overpayments?)\b[^.]*?\ballocated\b"
                         r"|\ballocated\b[^.]*?\b(?:payments?|credit notes?)\b|\bpaid (?:invoice|document|bill)\b",
@@ -66,11 +68,12 @@ _OUTAGE = re.compile(r"\ban error occurred in xero\b|\boffline for maintenance\b
                      r"|\btemporarily cannot be connected\b|\borganisation is offline\b", re.I)
 
 # The weightiest reading wins: a state of the remote invoice first, then the books, then the data.
-_RANK = ("deleted", "voided", "allocated", "period_locked", "contact_archived", "missing_gl", "account_or_tax",
+_RANK = ("deleted", "voided", "allocated", "period_locked", "contact_archived", "currency", "missing_gl",
+         "account_or_tax",
          "duplicate", "idempotency", "validation")
 _CATEGORY = {"deleted": ErrorCategory.DELETED_REMOTELY, "voided": ErrorCategory.VOIDED_REMOTELY,
              "allocated": ErrorCategory.INVOICE_LOCKED, "period_locked": ErrorCategory.PERIOD_LOCKED,
-             "contact_archived": ErrorCategory.CONTACT_ARCHIVED,
+             "contact_archived": ErrorCategory.CONTACT_ARCHIVED, "currency": ErrorCategory.CURRENCY_NOT_ENABLED,
              "missing_gl": ErrorCategory.MISSING_GL_ACCOUNT, "account_or_tax": ErrorCategory.INVALID_ACCOUNT_OR_TAX,
              "duplicate": ErrorCategory.UNKNOWN, "idempotency": ErrorCategory.UNKNOWN,
              "validation": ErrorCategory.VALIDATION}
@@ -98,6 +101,8 @@ def _read(message: str) -> str:
         return "allocated"
     if _CONTACT_ARCHIVED.search(message):
         return "contact_archived"
+    if _CURRENCY.search(message):
+        return "currency"
     account, tax = _ACCOUNT.search(message), _TAX.search(message)
     if (account or tax) and _REFUSED.search(message):
         if account and not tax and (_ABSENT.search(message) or _ITEMS.search(message)):
@@ -234,6 +239,9 @@ def _classify(errors: list[tuple[str, object]], warnings: list[str], *, status, 
     chosen = [m for r, m in readings if r == top]
     if top == "period_locked":
         detail = _join(_lock_detail(m) for m in chosen)
+    elif top == "currency":  # as the pre-flight says it
+        detail = _join(f"{_CURRENCY.search(m).group(1).upper()} is not one of the organisation's currencies in Xero"
+                       for m in chosen)
     elif top in ("deleted", "voided", "allocated"):
         detail = ""  # the seed's words say it all
     elif top == "validation":

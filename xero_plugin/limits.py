@@ -11,7 +11,9 @@ from functools import lru_cache
 from django.conf import settings
 from limits import RateLimitItemPerDay, RateLimitItemPerMinute, storage, strategies
 
+from integrations_core import plugin_api
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
+from integrations_core.hookspecs import Budget
 
 _memory_budget: dict[str, dict] = {}
 RECORD_EVERY = 1.0  # seconds between two records of Xero's remaining budget, per organisation and process
@@ -52,12 +54,10 @@ def record_remaining(tenant_id: str, headers) -> None:
     if values["minute"] is None and values["day"] is None:
         return
     if settings.INTEGRATIONS_ASYNC_JOBS:
-        from integrations_core import queue
-
         if values["at"] - _recorded_at.get(tenant_id, 0.0) < RECORD_EVERY:
             return
         _recorded_at[tenant_id] = values["at"]
-        queue.redis().hset(f"xero:budget:{tenant_id}", mapping={k: str(v) for k, v in values.items() if v is not None})
+        plugin_api.redis().hset(f"xero:budget:{tenant_id}", mapping={k: str(v) for k, v in values.items() if v is not None})
     else:
         _memory_budget[tenant_id] = values
 
@@ -65,9 +65,14 @@ def record_remaining(tenant_id: str, headers) -> None:
 def remaining(tenant_id: str) -> dict:
     """The organisation's remaining {"minute", "day"} calls as Xero last reported (None if unknown)."""
     if settings.INTEGRATIONS_ASYNC_JOBS:
-        from integrations_core import queue
-
-        raw = {k.decode(): v.decode() for k, v in queue.redis().hgetall(f"xero:budget:{tenant_id}").items()}
+        raw = {k.decode(): v.decode() for k, v in plugin_api.redis().hgetall(f"xero:budget:{tenant_id}").items()}
     else:
         raw = {k: str(v) for k, v in _memory_budget.get(tenant_id, {}).items() if v is not None}
     return {k: int(float(raw[k])) if raw.get(k) else None for k in ("minute", "day")}
+
+
+def budget(tenant_id: str) -> Budget:
+    """The organisation's budget as Xero last reported it, with its limits (for the engine's estimates)."""
+    left = remaining(tenant_id)
+    return Budget(minute_remaining=left["minute"], day_remaining=left["day"],
+                  per_minute=settings.XERO_MINUTE_LIMIT, per_day=settings.XERO_DAY_LIMIT)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from xero_python.accounting import Account, Invoice as XeroInvoice, Payment, Payments
 
 from integrations_core.errors import ClassifiedError
-from integrations_core.invoices import BALANCE
+from integrations_core.plugin_api import BALANCE
 from integrations_core.models import Connection, Invoice, InvoicePayment, PaymentRecord
 
 from .client import call

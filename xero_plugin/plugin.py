@@ -18,8 +18,9 @@ def _mine(connection) -> bool:
 class XeroPlugin:
     @hookimpl
     def provider_info(self):
+        # Xero's manual re-sync is the engine's re-sync loop under Xero's name, 50 invoices to a call.
         return ProviderInfo(key=KEY, name="Xero", manual_resync="Manually Re-sync invoices to Xero",
-                            concurrency=5, idle_lifetime_days=60)
+                            concurrency=5, idle_lifetime_days=60, batch_size=push.BATCH)
 
     @hookimpl
     def supports_resync(self, connection):
@@ -54,12 +55,25 @@ class XeroPlugin:
         return push.push_many(connection, invoices, syncs)
 
     @hookimpl
-    def resync_invoices(self, connection, invoices, progress):
+    def check_invoice(self, connection, invoice):
         if not _mine(connection):
             return None
-        from .manual_resync import manual_resync
+        from .client import client_for
+        from .preflight import check
 
-        return manual_resync(connection=connection, invoices=invoices, progress=progress)
+        try:
+            check(connection, invoice, client_for(connection))
+        except PushError as refused:
+            return refused.classified
+        return None
+
+    @hookimpl
+    def budget(self, connection):
+        if not _mine(connection):
+            return None
+        from .limits import budget
+
+        return budget(connection.tenant_id)
 
     @hookimpl
     def classify_error(self, connection, error):

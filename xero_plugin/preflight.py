@@ -78,8 +78,13 @@ def _refused(category: ErrorCategory, detail: str) -> PushError:
     return PushError(ClassifiedError.of(category, "Xero", detail=detail))
 
 
-def check(connection: Connection, invoice: Invoice, client, settings: dict | None = None) -> None:
+def check(connection: Connection, invoice: Invoice, client, settings: dict | None = None, *,
+          currency: bool = True) -> None:
     """Refuse, naming the line and the code (or the setting it came from), what Xero would refuse.
+
+    `currency=False` leaves the currency to Xero's own answer: in a batch the invoice refused for its currency
+    rides in the call that carries the others, so reading the organisation's currencies first would cost a call
+    and save none (Xero's "not subscribed to currency" reads as currency_not_enabled, with the same words).
 
     :raises PushError: missing_gl_account (an item with no expense account), invalid_account_or_tax (a code
         archived or gone, the setting named when it came from one), currency_not_enabled, validation (a tracking
@@ -111,7 +116,7 @@ def check(connection: Connection, invoice: Invoice, client, settings: dict | Non
                 origin = f" (from {tax_from})" if tax_from.startswith("the ") else ""
                 raise _refused(ErrorCategory.INVALID_ACCOUNT_OR_TAX,
                                f"line {line.position}: tax rate '{tax}'{origin} {why}")
-    if invoice.currency not in _currencies(connection, client):
+    if currency and invoice.currency not in _currencies(connection, client):
         raise _refused(ErrorCategory.CURRENCY_NOT_ENABLED,
                        f"{invoice.currency} is not one of the organisation's currencies in Xero")
     if tracking(invoice, settings) or settings.get("branding_theme_id"):

@@ -13,7 +13,7 @@ import time
 
 from xero_python.accounting import Invoice as XeroInvoice, Invoices
 
-from integrations_core.changes import invoice_snapshot
+from integrations_core.plugin_api import invoice_content
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.hookspecs import PushResult
 from integrations_core.models import Connection, Invoice, InvoiceStatus, InvoiceSync
@@ -133,7 +133,7 @@ def _only_paying(connection: Connection, invoice: Invoice, sync: InvoiceSync, re
     edits then) and what it shows has not changed since it was pushed."""
     if not remote_id or not sync.synced_snapshot or not parts:
         return False
-    shown = {k: v for k, v in invoice_snapshot(invoice).items() if k != "version"}
+    shown = {k: v for k, v in invoice_content(invoice).items() if k != "version"}
     pushed = {k: v for k, v in sync.synced_snapshot.items() if k != "version"}
     return shown == pushed and payments.recorded_in_xero(connection, invoice)
 
@@ -254,7 +254,7 @@ def push_many(connection: Connection, invoices: list[Invoice],
     pending = []
     for index, invoice in enumerate(invoices):
         try:
-            preflight.check(connection, invoice, client, chosen)
+            preflight.check(connection, invoice, client, chosen, currency=False)
             known[index] = known[index] or _id_under_earlier_number(client, connection, invoice)
         except PushError as refused:
             outcomes[index] = refused.classified

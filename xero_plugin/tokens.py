@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.models import Connection, ConnectionState
-from integrations_core.sync import connection_expire
+from integrations_core import plugin_api
 
 SCOPES = ["offline_access", "accounting.transactions", "accounting.contacts", "accounting.settings",
           "accounting.attachments"]
@@ -46,9 +46,7 @@ def store_token(connection: Connection, response: dict) -> dict:
 @contextlib.contextmanager
 def _refresh_lock(connection_id: int):
     if settings.INTEGRATIONS_ASYNC_JOBS:
-        from integrations_core import queue
-
-        with queue.redis().lock(f"xero:refresh:{connection_id}", timeout=60, blocking_timeout=60):
+        with plugin_api.redis().lock(f"xero:refresh:{connection_id}", timeout=60, blocking_timeout=60):
             yield
     else:
         lock = _process_locks.setdefault(connection_id, threading.Lock())
@@ -57,9 +55,8 @@ def _refresh_lock(connection_id: int):
 
 
 def _expired(connection: Connection, detail: str) -> PushError:
-    error = ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, "Xero", detail=detail)
-    connection_expire(connection=connection, reason=f"{error.message} ({detail})")
-    return PushError(error)
+    # The engine expires the connection on this answer (its policy for auth_expired), with the detail as the cause.
+    return PushError(ClassifiedError.of(ErrorCategory.AUTH_EXPIRED, "Xero", detail=detail))
 
 
 def oauth_session(**kwargs) -> OAuth2Session:
@@ -71,7 +68,7 @@ def fresh_token(connection: Connection, *, force: bool = False) -> dict:
     """The connection's access token, refreshed first if it expires within REFRESH_MARGIN.
 
     Under the per-connection lock the connection is read again: a worker that waited for another's
-    refresh uses the token that one saved. `invalid_grant` expires the connection with the cause.
+    refresh uses the token that one saved. `invalid_grant` is auth_expired with its cause (the engine expires the connection).
     :raises PushError: auth_expired when there is no token or the refresh is refused.
     """
     token = connection.credentials.get("token")

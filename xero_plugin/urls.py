@@ -4,10 +4,10 @@ these paths exist because Xero's app registration names /xero/callback/ as its r
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import path
 
-from integrations_core import connect_views
+from integrations_core import plugin_api
 
 urlpatterns = [
-    path("connect/", staff_member_required(connect_views.staff_start), {"provider": "xero"}, name="xero-connect"),
-    path("callback/", connect_views.callback, name="xero-callback"),
-    path("tenant/", connect_views.choose_tenant, name="xero-choose-tenant"),
+    path("connect/", staff_member_required(plugin_api.connect_staff_start), {"provider": "xero"}, name="xero-connect"),
+    path("callback/", plugin_api.connect_callback, name="xero-callback"),
+    path("tenant/", plugin_api.connect_choose_tenant, name="xero-choose-tenant"),
 ]

@@ -23,10 +23,8 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations_core import queue, registry
-from integrations_core.api.errors import error_body
-from integrations_core.api.parsers import loads
-from integrations_core.models import Connection, ConnectionState, RemoteEvent
+from integrations_core import plugin_api
+from integrations_core.models import RemoteEvent
 
 log = logging.getLogger(__name__)
 PROVIDER = "xero"
@@ -67,7 +65,7 @@ def parse_payload(body: bytes) -> list[dict]:
     an object, `events` missing or not a list, an event not an object or missing a field Xero always sends,
     a field of the wrong type, too long, or a date that is not one."""
     try:
-        payload = loads(body, depth=PAYLOAD_MAX_DEPTH)
+        payload = plugin_api.loads(body, depth=PAYLOAD_MAX_DEPTH)
     except ValueError as exc:
         raise NotXeroShape(f"The body is not JSON: {exc}") from None
     if not isinstance(payload, dict):
@@ -107,7 +105,7 @@ def parse_payload(body: bytes) -> list[dict]:
 
 def _refused(status: int, code: str, message: str) -> JsonResponse:
     """Not Xero's 200-with-no-body: the API's error shape, so that the sender sees what was wrong."""
-    return JsonResponse(error_body(code, message), status=status)
+    return JsonResponse(plugin_api.error_body(code, message), status=status)
 
 
 @csrf_exempt
@@ -140,7 +138,7 @@ RETRY_AT_MOST = 5000
 
 
 def _enqueue(event_ids: list[int]) -> None:
-    queue.enqueue(process_events, event_ids, queue=queue.MAINTENANCE, retry=READ_BACK_RETRIES)
+    plugin_api.enqueue(process_events, event_ids, queue=plugin_api.MAINTENANCE, retry=READ_BACK_RETRIES)
 
 
 class ReadBackFailed(Exception):
@@ -195,23 +193,13 @@ def process_events(event_ids: list[int]) -> int:
 
 
 def _process_tenant(tenant_id: str, events: list[RemoteEvent]) -> None:
-    """One organisation's events: one read-back, applied to each of its connections, then marked processed.
-    Raises (nothing marked) when the read-back fails; applying again is harmless."""
-    from integrations_core.remote import remote_invoice_apply
-
-    connections = list(Connection.objects.filter(provider=PROVIDER, tenant_id=tenant_id,
-                                                 state=ConnectionState.CONNECTED).order_by("pk"))
-    outcomes: dict[str, str] = {}
-    if connections:
-        ids = sorted({e.resource_id for e in events})
-        remotes = registry.hook().fetch_invoices(connection=connections[0], remote_ids=ids, modified_since=None) or []
-        for remote in remotes:
-            results = [remote_invoice_apply(connection=c, remote=remote) for c in connections]
-            outcomes[remote.remote_id] = next((r for r in results if r != "unknown invoice"), results[0])
-    missing = "not found in Xero" if connections else "no connected organisation"
+    """One organisation's events: handed to the engine (one read-back, applied to each of its connections), then
+    marked processed. Raises (nothing marked) when the read-back fails; applying again is harmless."""
+    outcomes = plugin_api.remote_news(provider=PROVIDER, tenant_id=tenant_id,
+                                      remote_ids=sorted({e.resource_id for e in events}))
     now = timezone.now()
     for event in events:
-        event.outcome, event.processed_at = outcomes.get(event.resource_id, missing), now
+        event.outcome, event.processed_at = outcomes[event.resource_id], now
     RemoteEvent.objects.bulk_update(events, ["outcome", "processed_at"])
 
 
@@ -230,12 +218,6 @@ def events_retry(older_than_seconds: float = 300) -> int:
 
 
 def _events_of_waiting_jobs() -> set[int]:
-    from rq.job import Job
-
-    job_ids = queue.waiting_job_ids(queue.MAINTENANCE)
-    if not job_ids:
-        return set()
-    q = queue.get_queue(queue.MAINTENANCE)
-    jobs = Job.fetch_many(sorted(job_ids), connection=q.connection, serializer=q.serializer)
     name = f"{process_events.__module__}.{process_events.__name__}"
-    return {pk for job in jobs if job is not None and job.func_name == name for pk in job.args[0]}
+    return {pk for job in plugin_api.waiting_jobs(plugin_api.MAINTENANCE) if job.func_name == name
+            for pk in job.args[0]}

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .. import registry
+from .. import bulk, registry
 from ..errors import ServiceError
 from ..models import Connection, InvoiceSync, Supplier
 from ..resync import sync_mark_resolved, sync_resync
@@ -31,7 +31,7 @@ def manual_resync_action(provider_key: str):
         suppliers = Supplier.objects.in_bulk(list(by_supplier))
         for supplier_id, invoice_ids in by_supplier.items():
             supplier = suppliers[supplier_id]
-            # The supplier's latest connection to the provider (for Xero: xero_plugin's connection_for).
+            # The supplier's latest connection to the provider.
             connection = (Connection.objects.filter(supplier=supplier, provider=provider_key)
                           .select_related("supplier").order_by("-updated_at").first())
             if connection is None:
@@ -59,7 +59,7 @@ def _resync(modeladmin, request, connection, invoice_ids, provider_name):
     if not connection.is_connected:
         raise ServiceError(f"{provider_name} is not connected: reconnect in Settings > Add-ons, then re-sync.")
     invoices = list(invoices_for_resync(connection=connection, invoice_ids=invoice_ids))  # lines loaded
-    outcomes = registry.hook().resync_invoices(connection=connection, invoices=invoices, progress=None) or []
+    outcomes = bulk.resync(connection=connection, invoices=invoices)
     for outcome in outcomes:
         ok = outcome.result in ("created", "updated", "paid", "queued", "would_create", "would_update")
         level = messages.SUCCESS if ok else (messages.WARNING if outcome.result == "skipped_locked" else messages.ERROR)

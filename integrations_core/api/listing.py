@@ -1,6 +1,7 @@
-"""The invoice list's fast path: rows read as values (no model instances) and written straight to JSON-ready
-dicts in exactly the shape of `InvoiceSerializer` (a test holds the two equal). A page of 200 invoices with
-their syncs is two queries and no per-field serializer work."""
+"""The invoice list's shape, twice, side by side so that they change together: `InvoiceSerializer` (the
+schema, and every invoice answer but the list) and the list's fast path, rows read as values (no model
+instances) and written straight to JSON-ready dicts in exactly the serializer's shape (a test holds the two
+equal). A page of 200 invoices with their syncs is two queries and no per-field serializer work."""
 
 from __future__ import annotations
 
@@ -9,8 +10,46 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from rest_framework import serializers
 
-from ..models import InvoiceSync
+from ..models import Invoice, InvoiceSync
+
+def _code(help_text: str):
+    # Blank when unset: a plain string, not an enum (an enum would refuse "").
+    return serializers.CharField(read_only=True, help_text=help_text)
+
+
+class SyncSerializer(serializers.ModelSerializer):
+    provider = serializers.CharField(source="connection.provider")
+    connection_state = serializers.CharField(source="connection.state")
+    message = serializers.CharField(source="error_message")
+    fix = serializers.CharField(source="error_fix")
+    error_category = _code("auth_expired, invoice_locked, invalid_account_or_tax, missing_gl_account, transient, "
+                           "rate_limited, validation, not_found, unknown; blank when none")
+    last_trigger = _code("The last trigger seen for this invoice on this connection; blank if none")
+    locked_changes = serializers.JSONField(help_text="What changed here after the invoice was locked remotely, "
+                                                     "line by line, with the suggested adjustment.")
+
+    class Meta:
+        model = InvoiceSync
+        fields = ["id", "connection", "provider", "connection_state", "state", "remote_id", "remote_status",
+                  "remote_locked", "synced_version", "synced_at", "error_category", "message", "fix", "attempts",
+                  "next_retry_at", "last_trigger", "last_trigger_at", "locked_changes", "drift_detail",
+                  "drift_detected_at", "resolved_at"]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    customer = serializers.CharField(source="customer.name")
+    syncs = SyncSerializer(many=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "supplier", "external_id", "number", "customer", "order_reference", "issue_date", "due_date",
+                  "currency", "line_amount_type", "status", "total", "paid_at", "version", "created_at",
+                  "updated_at", "syncs"]
+        read_only_fields = fields
+
 
 INVOICE_COLUMNS = ("id", "supplier_id", "external_id", "number", "customer__name", "order_reference", "issue_date",
                    "due_date", "currency", "line_amount_type", "status", "total", "paid_at", "version",

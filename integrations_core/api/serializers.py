@@ -15,9 +15,9 @@ from rest_framework import serializers
 
 from ..currencies import ISO_4217
 from ..invoices import ATTRIBUTE_VALUE_MAX, MAX_ATTRIBUTES, MAX_LINES, QUANTITY_MAX, TOTAL_MAX, UNIT_PRICE_MAX
-from ..models import (Connection, CreditNote, Invoice, InvoiceLine, InvoicePayment, InvoiceSync, ResyncRun,
-                      SettingsChange, SyncAttempt)
+from ..models import Connection, CreditNote, InvoiceLine, InvoicePayment, ResyncRun, SettingsChange, SyncAttempt
 from ..models.invoice import LineAmountType, LineKind
+from .listing import InvoiceSerializer, SyncSerializer, _code
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -82,11 +82,6 @@ class ResyncRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _code(help_text: str):
-    # Blank when unset: a plain string, not an enum (an enum would refuse "").
-    return serializers.CharField(read_only=True, help_text=help_text)
-
-
 class AttemptSerializer(serializers.ModelSerializer):
     trigger = _code("What caused the push: invoice_generated, order_updated, order_cancelled, order_paid, resync, manual_resync, ...")
     outcome = _code("succeeded / failed / retrying / ..., blank while running")
@@ -97,26 +92,6 @@ class AttemptSerializer(serializers.ModelSerializer):
         model = SyncAttempt
         fields = ["id", "trigger", "version", "started_at", "finished_at", "outcome", "http_status",
                   "error_category", "error_message"]
-        read_only_fields = fields
-
-
-class SyncSerializer(serializers.ModelSerializer):
-    provider = serializers.CharField(source="connection.provider")
-    connection_state = serializers.CharField(source="connection.state")
-    message = serializers.CharField(source="error_message")
-    fix = serializers.CharField(source="error_fix")
-    error_category = _code("auth_expired, invoice_locked, invalid_account_or_tax, missing_gl_account, transient, "
-                           "rate_limited, validation, not_found, unknown; blank when none")
-    last_trigger = _code("The last trigger seen for this invoice on this connection; blank if none")
-    locked_changes = serializers.JSONField(help_text="What changed here after the invoice was locked remotely, "
-                                                     "line by line, with the suggested adjustment.")
-
-    class Meta:
-        model = InvoiceSync
-        fields = ["id", "connection", "provider", "connection_state", "state", "remote_id", "remote_status",
-                  "remote_locked", "synced_version", "synced_at", "error_category", "message", "fix", "attempts",
-                  "next_retry_at", "last_trigger", "last_trigger_at", "locked_changes", "drift_detail",
-                  "drift_detected_at", "resolved_at"]
         read_only_fields = fields
 
 
@@ -156,18 +131,6 @@ class CreditNoteSerializer(serializers.ModelSerializer):
         model = CreditNote
         fields = ["id", "invoice", "invoice_number", "connection", "provider", "number", "reason", "amount", "state",
                   "approved_by", "approved_at", "remote_id", "error_message", "created_at", "updated_at"]
-        read_only_fields = fields
-
-
-class InvoiceSerializer(serializers.ModelSerializer):
-    customer = serializers.CharField(source="customer.name")
-    syncs = SyncSerializer(many=True)
-
-    class Meta:
-        model = Invoice
-        fields = ["id", "supplier", "external_id", "number", "customer", "order_reference", "issue_date", "due_date",
-                  "currency", "line_amount_type", "status", "total", "paid_at", "version", "created_at",
-                  "updated_at", "syncs"]
         read_only_fields = fields
 
 

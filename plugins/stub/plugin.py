@@ -14,9 +14,9 @@ import uuid
 
 from django.db import transaction
 
-from integrations_core.errors import ClassifiedError, ErrorCategory, PushError, ServiceError
-from integrations_core.hookspecs import (ConnectStart, ProviderInfo, PushResult, RemoteInvoice, RemoteTenant,
-                                        hookimpl)
+from integrations_core.errors import ClassifiedError, ErrorCategory, InvalidInput, PushError, ServiceError
+from integrations_core.hookspecs import (ConnectStart, CredentialsForm, ProviderInfo, PushResult, RemoteInvoice,
+                                        RemoteTenant, SettingField, hookimpl)
 
 from . import store
 from .models import StubRemoteInvoice
@@ -38,11 +38,16 @@ _FAULT_STATUS = {"rate_limited": 429, "auth_expired": 401, "not_found": 404, "va
 
 
 class StubPlugin:
-    """One stub provider. Every hook answers only for connections of its own `key`."""
+    """One stub provider. Every hook answers only for connections of its own `key`.
 
-    def __init__(self, key: str, name: str):
+    `credentials`: the fields the supplier types in to connect (an API key), for a provider without OAuth;
+    none means the stub's own consent redirect."""
+
+    def __init__(self, key: str, name: str, credentials: tuple[SettingField, ...] = (), credentials_help: str = ""):
         self.key = key
         self.name = name
+        self.credentials = credentials
+        self.credentials_help = credentials_help
 
     def _mine(self, connection) -> bool:
         return connection is not None and connection.provider == self.key
@@ -59,6 +64,8 @@ class StubPlugin:
     def connect(self, connection, redirect_uri, callback_params, session):
         if not self._mine(connection):
             return None
+        if self.credentials:
+            return self._connect_typed(connection, callback_params)
         if callback_params is None:
             state = secrets.token_urlsafe(16)
             sep = "&" if "?" in redirect_uri else "?"
@@ -71,6 +78,24 @@ class StubPlugin:
             raise ServiceError(f"{self.name} did not authorise the connection.", code="oauth_denied")
         connection.credentials = {"api_key": secrets.token_urlsafe(24)}
         connection.tenant_id = f"{self.key}-{connection.supplier_id}"
+        connection.tenant_name = f"{connection.supplier} ({self.name})"
+        return [RemoteTenant(id=connection.tenant_id, name=connection.tenant_name)]
+
+    def _connect_typed(self, connection, typed):
+        if typed is None:
+            return CredentialsForm(fields=self.credentials, help=self.credentials_help)
+        values = {f.key: str(typed.get(f.key, "")).strip() for f in self.credentials}
+        missing = {f.key: [f"{f.label} is required."] for f in self.credentials if not values[f.key]}
+        if missing:
+            raise InvalidInput("Fill in every field to connect.", field_errors=missing)
+        # The stub remote refuses a key shorter than a real one: the form says which field is wrong.
+        short = {k: [f"{self.name} did not accept this {label.lower()}: check it in {self.name} and paste it again."]
+                 for k, label in ((f.key, f.label) for f in self.credentials) if "key" in k and len(values[k]) < 16}
+        if short:
+            raise InvalidInput(f"{self.name} did not accept the credentials.", field_errors=short)
+        connection.credentials = values
+        account = next(iter(values.values()))
+        connection.tenant_id = f"{self.key}-{account}"[:64]
         connection.tenant_name = f"{connection.supplier} ({self.name})"
         return [RemoteTenant(id=connection.tenant_id, name=connection.tenant_name)]
 
@@ -214,3 +239,30 @@ def classify(provider_name: str, error: BaseException) -> ClassifiedError:
         category, provider_name, message=message, retry_after=error.retry_after, http_status=error.status,
         raw=json.dumps(error.body),
     )
+
+
+class StubHarness:
+    """The plugin contract suite's harness (`integrations_core.contract`) for a plugin on this store: the
+    store plays the remote, so a connection needs no sign-in and the remote's copies are the store's rows."""
+
+    def __init__(self, provider: str, request):
+        self.provider = provider
+        self.request = request
+
+    def connected(self, supplier):
+        from django.utils import timezone
+
+        from integrations_core.models import Connection, ConnectionState
+
+        return Connection.objects.create(
+            supplier=supplier, provider=self.provider, state=ConnectionState.CONNECTED,
+            tenant_id=f"{self.provider}-{supplier.pk}", tenant_name=f"{supplier.name} ({self.provider})",
+            credentials={"api_key": "secret-api-key"}, connected_at=timezone.now())
+
+    def remote_copies(self, connection, number: str) -> list[dict]:
+        return [{"status": r.status, "total": store.payload_total(r.payload)}
+                for r in store.remote_invoices(connection) if r.number == number]
+
+
+# Every plugin on the stub store names its contract harness (integrations_core/contract/harness.py).
+StubPlugin.contract_harness = StubHarness

@@ -14,7 +14,7 @@ from integrations_core.models import ApiKey, Connection, InvoiceSync, RemoteEven
 from tests.factories import ConnectionFactory, ProductFactory, make_invoice, missed_while_expired, support_user
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 SECRET = "very-secret-refresh-token-value"
 

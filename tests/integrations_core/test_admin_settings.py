@@ -9,7 +9,7 @@ from integrations_core.models import Connection, SettingsChange
 from tests.factories import ConnectionFactory, support_user
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from integrations_core.bench.chaos import SCENARIOS
+from tests.bench.chaos import SCENARIOS
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 

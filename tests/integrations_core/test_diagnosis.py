@@ -10,7 +10,7 @@ from plugins.stub import store
 from tests.connecting import reconnect
 from tests.factories import ConnectionFactory, ProductFactory, SupplierFactory, line, make_invoice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _failing(invoice) -> dict:

@@ -12,7 +12,7 @@ from plugins.stub import store
 from tests.connecting import reconnect
 from tests.factories import ConnectionFactory, ProductFactory, line, make_invoice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_expired_connection_records_triggers_as_failed_and_reconnect_resyncs_nothing(supplier, worker):

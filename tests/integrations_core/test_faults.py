@@ -18,7 +18,7 @@ from integrations_core.sync import sync_sweep
 from plugins.stub import store
 from tests.factories import ProductFactory, line, make_invoice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _sync(invoice) -> InvoiceSync:
@@ -58,6 +58,7 @@ def test_an_update_of_a_queued_sync_whose_job_is_gone_queues_it_again(supplier, 
     assert _remote(netsuite, invoice).version == 2
 
 
+@pytest.mark.django_db(transaction=True)  # reconnects after a drop only outside a transaction
 def test_a_dropped_database_connection_before_the_push_is_retried_not_lost(supplier, netsuite, worker):
     invoice = make_invoice(supplier)
     # Every backend of the test database but this one is terminated: the next use of a kept connection fails.
@@ -81,6 +82,7 @@ def test_a_dropped_database_connection_before_the_push_is_retried_not_lost(suppl
     assert len(store.remote_invoices(netsuite)) == 1
 
 
+@pytest.mark.django_db(transaction=True)  # closes the dropped connection: ends the test's transaction
 def test_a_database_connection_dropped_under_the_plugin_is_retried_not_failed(supplier, netsuite, worker,
                                                                              monkeypatch):
     real_take = store.take_fault
@@ -119,6 +121,7 @@ def test_a_job_whose_database_is_gone_goes_back_on_the_queue(supplier, netsuite,
     assert (_sync(invoice).state, _sync(invoice).synced_version) == (SyncState.SYNCED, 1)
 
 
+@pytest.mark.django_db(transaction=True)  # threads: the claim waits for another connection's commit
 def test_an_update_committed_while_the_claim_waits_is_pushed(supplier, netsuite, worker):
     if not push_statements.available():
         pytest.skip("the one-statement claim is PostgreSQL's")

@@ -70,7 +70,7 @@ def test_registry_lists_the_six_providers_the_framework_ones_with_resync(capsys)
     assert listed["xero"]["supports_resync"] is False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_registry_loads_an_installed_distribution_without_core_changes(installed_plugin, capsys, supplier, worker):
     listed = _listed(capsys)
     assert listed["ledgerly"] == {"key": "ledgerly", "name": "Ledgerly", "supports_resync": True,
@@ -155,7 +155,7 @@ def broken_plugins(tmp_path):
     registry.reset()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_plugin_that_fails_to_load_is_reported_and_every_other_provider_works(broken_plugins, capsys, client,
                                                                                 supplier, netsuite, worker):
     listed = _listed(capsys)

@@ -12,7 +12,7 @@ from integrations_core.remote import connection_reconcile, remote_invoice_apply
 from plugins.stub import store
 from tests.factories import make_invoice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _remote(connection, number):

@@ -10,7 +10,7 @@ from integrations_core.resync import sync_mark_resolved, sync_resync
 from plugins.stub import store
 from tests.factories import ConnectionFactory, make_invoice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 class OwnResyncPlugin:

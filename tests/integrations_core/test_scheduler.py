@@ -33,6 +33,7 @@ def _wait(predicate, timeout: float):
     return predicate()
 
 
+@pytest.mark.slow  # waits for a lease to lapse
 def test_a_standby_scheduler_takes_over_within_seconds_of_the_holders_death():
     if not settings.INTEGRATIONS_ASYNC_JOBS:
         pytest.skip("the scheduler needs Redis (make test sets it)")

@@ -15,7 +15,7 @@ from integrations_core.sync import sync_sweep
 from plugins.stub import store
 from tests.factories import make_invoice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -24,6 +24,7 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+@pytest.mark.django_db(transaction=True)  # another process (rqworker) reads the database
 def test_sweep_requeues_a_sync_whose_worker_was_killed(supplier, netsuite, worker, settings):
     if db.vendor != "postgresql":
         pytest.skip("a worker process needs the shared PostgreSQL test database")

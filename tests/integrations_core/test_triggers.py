@@ -7,7 +7,7 @@ from integrations_core.models import InvoiceSync, SyncAttempt, SyncState, Trigge
 from plugins.stub import store
 from tests.factories import ConnectionFactory, ProductFactory, line, make_invoice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_trigger_invoice_generated_pushes_to_every_connected_connection(supplier, netsuite, worker):
@@ -89,6 +89,7 @@ def test_trigger_rapid_updates_coalesce_and_end_on_the_last_version(supplier, ne
     assert Trigger.objects.filter(invoice=invoice).count() == 11  # every trigger recorded, none lost
 
 
+@pytest.mark.django_db(transaction=True)  # threads: the push in flight runs on its own connection
 def test_trigger_during_a_push_in_flight_pushes_once_more_with_the_latest(supplier, netsuite, worker):
     """Updates that arrive while a push is in flight make exactly one more push, of the latest version."""
     import threading

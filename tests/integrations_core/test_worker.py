@@ -8,7 +8,7 @@ from rq.suspension import resume, suspend
 
 from integrations_core.worker import IntegrationsWorker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _enqueue(n: int) -> None:

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from tests.contract.harness import Harness
+from integrations_core.contract import Harness
 from tests.factories import ProductFactory
 from tests.xero_plugin.connecting import xero_connection
 from tests.xero_plugin.plugin.conftest import point_settings_at

@@ -1,4 +1,4 @@
-"""A local Xero for tests, benchmarks and ``make run``.
+"""A local Xero for tests, ``make run`` and the dev-only benchmarks (``tests/bench``, outside this package).
 
 One loopback server speaks the Accounting API (``/api.xro/2.0``), identity
 (``/connections``), OAuth 2.0 (authorize page, ``/connect/token``, ``/connect/revocation``)

@@ -7,7 +7,7 @@ from integrations_core.models import InvoiceSync, ResyncRun, SyncState
 from tests.factories import ConnectionFactory, ProductFactory, make_invoice, missed_while_expired
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("provider", ["netsuite", "unleashed", "myob_business", "myob_advanced", "cin7"])

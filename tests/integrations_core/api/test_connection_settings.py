@@ -10,7 +10,7 @@ from integrations_core.models import ApiKey, Connection, SettingsChange
 from tests.factories import ConnectionFactory, support_user
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def url(connection) -> str:

@@ -127,7 +127,7 @@ def test_list_query_count_does_not_grow_with_page_size(api, supplier, netsuite):
     assert queries(2) == queries(25) == queries(30)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_detail_shows_each_connections_sync_with_message_fix_and_last_attempts(api, supplier, netsuite, worker):
     invoice = make_invoice(supplier, product=ProductFactory(supplier=supplier, bad_account=True))
     worker.run()

@@ -211,6 +211,7 @@ def schemathesis_config(identities: Path, pins: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_nothing_with_every_check_and_a_stateful_run(api_server, supplier, seeded, tmp_path,
                                                                         monkeypatch):

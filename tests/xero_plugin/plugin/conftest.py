@@ -5,7 +5,14 @@ import pytest
 
 @pytest.fixture
 def xero(xero_sandbox, settings):
-    """The local Xero, reset, with the app's settings pointing at it."""
+    """The local Xero, reset, with the app's settings pointing at it, and nothing the plugin kept in this process
+    of an earlier test's Xero (on SQLite a rolled-back test's connection ids come round again)."""
+    from xero_plugin import client, limits, preflight
+    from xero_plugin import settings as xero_settings
+
+    for kept in (preflight._cache, preflight._currency_cache, xero_settings._cache, client._clients,
+                 limits._recorded_at, limits._memory_budget):
+        kept.clear()
     point_settings_at(settings, xero_sandbox)
     return xero_sandbox
 

@@ -5,9 +5,9 @@ import pytest
 
 from tests.factories import ProductFactory, make_invoice
 from xero_plugin import limits
-from xero_plugin.manual_resync import estimate
+from integrations_core.bulk import estimate
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_xero_remaining_budget_is_kept_from_its_answers_for_the_estimate(xero, xero_conn, supplier, worker,

@@ -10,7 +10,7 @@ from integrations_core.selectors import connection_backlog
 from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.sandbox import TENANT_AU, TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _consent(client, supplier, xero):

@@ -9,7 +9,7 @@ from integrations_core.models import Connection, ConnectionState, InvoiceSync, S
 from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_health_job_keeps_a_connection_idle_for_59_days_connected(xero, xero_conn):
@@ -84,7 +84,7 @@ def test_invoices_made_while_disconnected_are_the_backlog_once_reconnected(xero,
     from integrations_core.hookspecs import RemoteTenant
     from integrations_core.invoices import invoice_update
     from integrations_core.selectors import connection_backlog, connections_for
-    from xero_plugin.manual_resync import manual_resync, select_invoices
+    from integrations_core.bulk import resync as manual_resync, select_invoices
     from xero_plugin.tokens import store_token
 
     product = ProductFactory(supplier=supplier, sku="BREAD", sales_account_code="200", tax_type="OUTPUT2")

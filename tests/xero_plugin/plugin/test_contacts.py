@@ -10,7 +10,7 @@ from xero_plugin.client import client_for
 from xero_plugin.contacts import link
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.client import client_for
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from integrations_core.models import InvoiceSync, SyncState
 from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.sandbox import TENANT_NZ
 from xero_plugin.tokens import fresh_token
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 KINDS = ["timeout_after_commit", "drop_after_commit", "500", "503", "429"]
 
 
+@pytest.mark.slow  # a thousand pushes through faults: a system test
 def test_xero_1000_pushes_with_20_percent_faults_make_no_duplicate(xero, xero_conn, supplier, worker, settings):
     settings.XERO_MINUTE_LIMIT = settings.XERO_DAY_LIMIT = 10**6
     settings.XERO_READ_TIMEOUT = 0.2
@@ -41,6 +42,7 @@ def test_xero_1000_pushes_with_20_percent_faults_make_no_duplicate(xero, xero_co
     assert len(xero.control.invoices(TENANT_NZ)) >= states[SyncState.SYNCED]
 
 
+@pytest.mark.django_db(transaction=True)  # threads: two workers refresh the token on their own connections
 def test_xero_two_workers_refreshing_at_once_leave_the_connection_connected(xero, xero_conn):
     token = xero_conn.credentials["token"]
     token["expires_at"] = 0  # both workers see an access token about to expire

@@ -10,10 +10,10 @@ from integrations_core.diagnosis import invoice_diagnose
 from integrations_core.invoices import invoice_cancel, invoice_mark_paid
 from integrations_core.models import InvoiceSync, SyncState
 from tests.factories import ProductFactory, line, make_invoice
-from xero_plugin.manual_resync import manual_resync, select_invoices
+from integrations_core.bulk import resync as manual_resync, select_invoices
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 MESSAGE = "Xero period is locked: the invoice date is before the lock date"
 LOCK = dt.date(2026, 11, 15)

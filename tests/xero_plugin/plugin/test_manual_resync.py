@@ -6,10 +6,10 @@ from django.core.management import CommandError, call_command
 from integrations_core.models import InvoiceSync, SyncState
 from tests.factories import ProductFactory, line, make_invoice
 from tests.xero_plugin.connecting import xero_connection
-from xero_plugin.manual_resync import manual_resync, select_invoices
+from integrations_core.bulk import resync as manual_resync, select_invoices
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_manual_resync_of_500_backlog_invoices_uses_one_call_per_50_and_two_read
 
     assert len(chosen) == 500 and {o.result for o in outcomes} == {"created"}
     calls = xero.control.call_count(endpoint_contains="api.xro") - before
-    assert calls <= 12, calls  # 10 pushes of 50, and the chart and the currencies read once
+    assert calls <= 11, calls  # 10 pushes of 50, and the chart read once
     assert len(xero.control.invoices(TENANT_NZ)) == 500
     assert xero.control.duplicate_invoice_numbers(TENANT_NZ) == {}
     assert InvoiceSync.objects.filter(state=SyncState.SYNCED, synced_version=1).count() == 500
@@ -90,3 +90,26 @@ def test_xero_resync_command_dry_run_and_bad_input(xero, xero_conn, supplier, pr
         call_command("xero_resync", str(supplier.pk), "NOPE-1")
     with pytest.raises(CommandError, match="No supplier"):
         call_command("xero_resync", "no such supplier", "--backlog")
+
+
+def test_a_batch_leaves_the_currency_to_xero_and_names_it_as_the_preflight_does(xero, supplier, product, worker):
+    connection = xero_connection(xero, supplier)
+    connection.state = "expired"
+    connection.save()
+    kept = [make_invoice(supplier, lines=[line(product)]) for _ in range(3)]
+    foreign = make_invoice(supplier, lines=[line(product)], currency="JPY")
+    connection.state = "connected"
+    connection.save()
+    xero.control.clear_request_log()
+
+    outcomes = {o.number: o for o in manual_resync(connection=connection, invoices=select_invoices(
+        connection=connection, backlog=True))}
+
+    assert {outcomes[i.number].result for i in kept} == {"created"}
+    assert outcomes[foreign.number].result == "failed"
+    sync = InvoiceSync.objects.get(invoice=foreign)
+    assert (sync.state, sync.error_category) == (SyncState.FAILED, "currency_not_enabled")
+    assert sync.error_message == ("The invoice's currency is not set up in Xero: JPY is not one of the "
+                                  "organisation's currencies in Xero")
+    assert xero.control.call_count(endpoint_contains="Currencies") == 0  # one push and the chart: nothing more
+    assert xero.control.call_count(endpoint_contains="api.xro") == 2

@@ -12,7 +12,7 @@ from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.client import client_for
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -82,6 +82,7 @@ def test_a_payment_over_what_is_owed_is_refused_and_nothing_is_written(supplier,
     assert Decimal(sum(p.amount for p in invoice.payments.all())) == Decimal("60.00")
 
 
+@pytest.mark.django_db(transaction=True)  # live server: its thread handles the local Xero's webhook
 def test_a_payment_deleted_in_xero_unlocks_the_invoice_with_the_change_shown(xero, xero_conn, supplier, product,
                                                                              worker, live_server):
     invoice = make_invoice(supplier, lines=[line(product, unit_price="100")], line_amount_type="inclusive")

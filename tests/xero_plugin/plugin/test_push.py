@@ -9,7 +9,7 @@ from integrations_core.resync import sync_mark_resolved, sync_resync
 from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from integrations_core.remote import connection_reconcile
 from tests.factories import ProductFactory, line, make_invoice
 from xero_plugin.sandbox import TENANT_NZ
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ def product(supplier):
     return ProductFactory(supplier=supplier, sales_account_code="200", tax_type="OUTPUT2")
 
 
+@pytest.mark.django_db(transaction=True)  # live server: its thread handles the local Xero's webhook
 def test_payment_made_in_xero_marks_the_invoice_paid_and_locked_by_webhook(xero, xero_conn, supplier, product,
                                                                           worker, live_server):
     invoice = make_invoice(supplier, lines=[line(product)])
@@ -51,6 +52,7 @@ def test_reconciliation_flags_an_invoice_edited_in_xero(xero, xero_conn, supplie
     assert InvoiceSync.objects.get(invoice=untouched).drift_detail == ""
 
 
+@pytest.mark.django_db(transaction=True)  # live server: its thread handles the local Xero's webhook
 def test_a_webhook_applies_to_every_connection_of_the_organisation_and_a_failed_read_back_is_retried(
         xero, xero_conn, supplier, product, worker, live_server):
     from tests.factories import SupplierFactory

@@ -1,8 +1,6 @@
 """Xero webhooks that are signed but not Xero's payload are a 400 and store nothing; a body over the size limit
 is a 413; the signature is still checked first (401) and intent to receive still passes."""
 
-import json
-
 import pytest
 
 from integrations_core.models import RemoteEvent

@@ -10,7 +10,7 @@ from tests.xero_plugin.connecting import xero_connection
 from xero_plugin.sandbox import TENANT_NZ, TENANT_NZ2
 from xero_plugin.webhooks import events_retry
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True)  # live server: its thread handles the local Xero's webhook
 
 
 def _invoice(supplier, number):

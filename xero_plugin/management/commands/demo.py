@@ -48,7 +48,7 @@ class Command(BaseCommand):
         from integrations_core.invoices import LineInput, invoice_generate, invoice_mark_paid, invoice_update
         from integrations_core.models import Connection, Customer, InvoiceSync, Product, Supplier
         from integrations_core.selectors import connection_backlog
-        from xero_plugin.manual_resync import manual_resync, select_invoices
+        from integrations_core.bulk import resync as manual_resync, select_invoices
         from xero_plugin.sandbox import TENANT_NZ, XeroSandbox
 
         call_command("migrate", verbosity=0)

@@ -6,9 +6,9 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations_core.errors import ServiceError
-from integrations_core.models import Supplier
-from xero_plugin.manual_resync import connection_for, estimate, manual_resync, select_invoices
+from integrations_core.bulk import estimate, resync, select_invoices
+from integrations_core.errors import NotFound, ServiceError
+from integrations_core.models import Connection, Supplier
 
 
 def _date(value: str) -> dt.date:
@@ -16,6 +16,14 @@ def _date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"{value!r} is not a date (YYYY-MM-DD).") from None
+
+
+def connection_for(*, supplier) -> Connection:
+    """The supplier's latest Xero connection. :raises NotFound: none."""
+    connection = Connection.objects.filter(supplier=supplier, provider="xero").order_by("-updated_at").first()
+    if connection is None:
+        raise NotFound(f"{supplier} has no Xero connection.")
+    return connection
 
 
 class Command(BaseCommand):
@@ -44,7 +52,7 @@ class Command(BaseCommand):
                                   f"({self._selection(options)}).")
                 return
             self.stderr.write(estimate(connection, len(invoices)).describe())
-            outcomes = manual_resync(connection=connection, invoices=invoices, dry_run=options["dry_run"],
+            outcomes = resync(connection=connection, invoices=invoices, dry_run=options["dry_run"],
                                      progress=self._progress)
         except ServiceError as error:
             raise CommandError(error.message) from None

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from ..models import Connection, Customer, Invoice, InvoiceLine, InvoiceSync, Product, Supplier, SyncState
+from integrations_core.models import (Connection, Customer, Invoice, InvoiceLine, InvoiceSync, Product, Supplier,
+                                      SyncState)
 
 STATES = [SyncState.SYNCED] * 7 + [SyncState.FAILED, SyncState.RETRYING, SyncState.LOCKED]
 

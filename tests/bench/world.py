@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-from ..models import Connection, Product, Supplier
+from integrations_core.models import Connection, Product, Supplier
 
 _suppliers = itertools.count(1)
 

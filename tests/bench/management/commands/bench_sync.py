@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations_core.bench import environment
+from tests.bench import environment
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--only", default="", help="comma-separated sections to run")
 
     def handle(self, *args, **options):
-        from integrations_core.bench import sections
+        from tests.bench import sections
 
         only = {s for s in options["only"].split(",") if s}
         unknown = only - set(sections.SECTIONS)

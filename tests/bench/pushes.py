@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from django.db.models import Max, Min
 
-from ..invoices import LineInput, invoice_generate, invoice_update
-from ..models import Connection, InvoiceSync, Product, SyncAttempt, SyncState
+from integrations_core.invoices import LineInput, invoice_generate, invoice_update
+from integrations_core.models import Connection, InvoiceSync, Product, SyncAttempt, SyncState
+
 from .environment import ROOT, WorkerPool, percentile, wait_until
 
 _serial = iter(range(10**9))
@@ -83,7 +84,7 @@ def _children_cpu_s() -> float:
 def coalescing(connection: Connection, product: Product, updates: int = 10, env: dict | None = None) -> dict:
     """`updates` rapid changes of one order while a worker runs: pushes made, and whether the remote
     ends on the last version (read back through the plugin)."""
-    from .. import registry
+    from integrations_core import registry
 
     invoice = _invoice(connection, product, quantity=1)
     with WorkerPool(1, scheduler=True, env=env):

@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations_core.bench import environment
+from tests.bench import environment
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
             "Xero down); JSON out.")
 
     def add_arguments(self, parser):
-        from integrations_core.bench.chaos import SCENARIOS
+        from tests.bench.chaos import SCENARIOS
 
         parser.add_argument("--invoices", type=int, default=400, help="in all, split over the scenarios run")
         parser.add_argument("--workers", type=int, default=4)
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                             help="how long the local Xero is down in xero_down (half 503, half refused)")
 
     def handle(self, *args, **options):
-        from integrations_core.bench import chaos, sections
+        from tests.bench import chaos, sections
 
         names = [n.strip() for arg in (options["scenario"] or ["all"]) for n in arg.split(",") if n.strip()]
         names = list(chaos.SCENARIOS) if names in (["all"], []) else names

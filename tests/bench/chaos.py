@@ -46,10 +46,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..invoices import LineInput, invoice_cancel, invoice_generate, invoice_update
-from ..models import (Connection, ConnectionState, Invoice, InvoiceStatus, InvoiceSync, RemoteEvent, SyncAttempt,
-                      SyncState)
-from ..sync import sync_sweep
+from integrations_core.invoices import LineInput, invoice_cancel, invoice_generate, invoice_update
+from integrations_core.models import (Connection, ConnectionState, Invoice, InvoiceStatus, InvoiceSync, RemoteEvent,
+                                      SyncAttempt, SyncState)
+from integrations_core.sync import sync_sweep
+
 from . import environment
 from .environment import WorkerPool, wait_until
 

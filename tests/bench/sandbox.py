@@ -1,6 +1,6 @@
 """Benchmark: how long one bare SDK ``create_invoices`` takes against the sandbox.
 
-    python -m xero_plugin.sandbox.bench [N]
+    python -m tests.bench.sandbox [N]
 
 prints ``{"n", "median_ms", "p95_ms", "mean_ms", "min_ms", "max_ms"}``. A benchmark, not a test.
 """
@@ -34,8 +34,8 @@ def bench_bare_create(n: int = 200) -> dict:
     """Start a sandbox, create ``n`` invoices one by one through the real SDK; timing stats in ms."""
     from xero_python.accounting import Contact, Invoice, Invoices, LineAmountTypes, LineItem
 
-    from .runtime import XeroSandbox
-    from .seed import TENANT_NZ
+    from xero_plugin.sandbox.runtime import XeroSandbox
+    from xero_plugin.sandbox.seed import TENANT_NZ
 
     sandbox = XeroSandbox().start()
     try:

@@ -10,8 +10,9 @@ from django.db import connection as db
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from ..api_keys import api_key_create
-from ..models import Connection, Supplier
+from integrations_core.api_keys import api_key_create
+from integrations_core.models import Connection, Supplier
+
 from .environment import percentile
 from .seeding import seed_invoices
 

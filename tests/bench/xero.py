@@ -8,7 +8,8 @@ import time
 
 from django.conf import settings
 
-from ..models import InvoiceSync, SyncState
+from integrations_core.models import InvoiceSync, SyncState
+
 from .environment import WorkerPool, wait_until
 from .pushes import _invoice
 
@@ -22,8 +23,8 @@ def _xero_calls(sandbox) -> int:
 def bulk_resync(sandbox, world, tenant_id: str, invoices: int) -> dict:
     """Manual re-sync of `invoices` of one organisation under Xero's real per-minute limit (60 a minute),
     started as support starts it (a re-sync run) and done by an RQ worker process on the bulk queue."""
-    from ..models import ResyncRun, ResyncRunState
-    from ..runs import resync_run_start
+    from integrations_core.models import ResyncRun, ResyncRunState
+    from integrations_core.runs import resync_run_start
     from .seeding import seed_invoices
 
     seed_invoices(supplier=world.supplier, connection=None, count=invoices, prefix="BULK")

@@ -96,7 +96,7 @@ class WorkerPool:
         """The index (in `schedulers`) of the scheduler process holding `queue_name`'s lock, if one does."""
         from rq.scheduler import RQScheduler
 
-        from .. import queue
+        from integrations_core import queue
 
         redis = queue.redis()
         name = redis.get(RQScheduler.get_locking_key(queue_name))
@@ -173,6 +173,6 @@ def scheduled_jobs(name: str = "pushes") -> int:
     """How many jobs of queue `name` are scheduled for later (delayed pushes, retries)."""
     from rq.registry import ScheduledJobRegistry
 
-    from .. import queue
+    from integrations_core import queue
 
     return ScheduledJobRegistry(queue=queue.get_queue(name)).count
