@@ -145,11 +145,21 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
 # still apply and pass. With DJANGO_HTTPS on, nothing is silenced.
 SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
 
+# Logs: one JSON object a line by default (LOG_FORMAT=json), what a log pipeline reads; `make run` sets
+# LOG_FORMAT=text for a person at a terminal. Either way each line carries the ids bound around it (invoice,
+# sync, attempt, connection, provider, RQ job, Xero's correlation id: integrations_core/log_context.py) and
+# is scrubbed of tokens and secrets.
+LOG_FORMAT = env("LOG_FORMAT", "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "integrations_core.log_context.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "integrations_core.log_context.JsonFormatter"},
+        "text": {"()": "integrations_core.log_context.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "text" if LOG_FORMAT == "text" else "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"rq.worker": {"level": env("RQ_LOG_LEVEL", "WARNING")}},
 }
@@ -264,3 +274,30 @@ XERO_MINUTE_LIMIT = int(env("XERO_MINUTE_LIMIT", "60"))
 XERO_DAY_LIMIT = int(env("XERO_DAY_LIMIT", "5000"))
 # Seconds to wait for Xero's answer before the push counts as timed out (and is retried safely).
 XERO_READ_TIMEOUT = float(env("XERO_READ_TIMEOUT", "30"))
+
+# --- Operating it -----------------------------------------------------------------------------
+# /metrics (Prometheus): a scraper sends `Authorization: Bearer $METRICS_TOKEN`; staff sessions may look too.
+# With no token set only staff sessions are let in.
+METRICS_TOKEN = env("METRICS_TOKEN")
+# The push latency histogram covers the pushes that finished within this many seconds before the scrape.
+METRICS_LATENCY_WINDOW_SECONDS = float(env("METRICS_LATENCY_WINDOW_SECONDS", "300"))
+
+# Errors to Sentry, only when SENTRY_DSN is set: unhandled errors of requests and RQ jobs, and ERROR log lines,
+# scrubbed of secrets before they leave (integrations_core.error_reports.before_send); no personal data sent.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.rq import RqIntegration
+
+    from integrations_core.error_reports import before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), RqIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        release=env("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+        before_send=before_send,
+    )

@@ -64,10 +64,23 @@ def record_remaining(tenant_id: str, headers) -> None:
 
 def remaining(tenant_id: str) -> dict:
     """The organisation's remaining {"minute", "day"} calls as Xero last reported (None if unknown)."""
-    if settings.INTEGRATIONS_ASYNC_JOBS:
+    report = reported([tenant_id])[tenant_id]
+    return {k: report[k] for k in ("minute", "day")}
+
+
+def reported(tenant_ids) -> dict[str, dict]:
+    """`remaining` of many organisations in one Redis round trip, each with "at" too: when Xero said so (a Unix
+    time; None if never). For /metrics, which reports every connected organisation's budget at each scrape."""
+    ids = list(tenant_ids)
+    if settings.INTEGRATIONS_ASYNC_JOBS and ids:
         from integrations_core import queue
 
-        raw = {k.decode(): v.decode() for k, v in queue.redis().hgetall(f"xero:budget:{tenant_id}").items()}
+        pipe = queue.redis().pipeline(transaction=False)
+        for tenant_id in ids:
+            pipe.hgetall(f"xero:budget:{tenant_id}")
+        raws = [{k.decode(): v.decode() for k, v in found.items()} for found in pipe.execute()]
     else:
-        raw = {k: str(v) for k, v in _memory_budget.get(tenant_id, {}).items() if v is not None}
-    return {k: int(float(raw[k])) if raw.get(k) else None for k in ("minute", "day")}
+        raws = [{k: str(v) for k, v in _memory_budget.get(t, {}).items() if v is not None} for t in ids]
+    return {tenant_id: {**{k: int(float(raw[k])) if raw.get(k) else None for k in ("minute", "day")},
+                        "at": float(raw["at"]) if raw.get("at") else None}
+            for tenant_id, raw in zip(ids, raws)}
