@@ -1,4 +1,4 @@
-# The commands a newcomer needs: `make run` and `make test`. Everything sets itself up.
+# The commands a newcomer needs: `make run` and `make test` (and `make serve`, as production runs). Everything sets itself up.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,13 @@ REDIS_BASE ?= redis://127.0.0.1:6379
 IN_SLOT = slot=$$($(PY) .ci/slot.py acquire) && trap "$(PY) .ci/slot.py release $$slot" EXIT && \
 	DATABASE_URL=$(PG_URL)/integrations_$$slot REDIS_URL=$(REDIS_BASE)/$$slot
 
-.PHONY: install run test test-fast services browser bench chaos clean
+# `make serve`: a database and a Redis database of its own, kept between runs (one `make serve` per machine on
+# these; a second one at once: other SERVE_DB, SERVE_REDIS_DB, PORT and XERO_PORT). The test slots are 8-15.
+SERVE_DB ?= integrations_serve
+SERVE_REDIS_DB ?= 7
+WORKERS ?= 2
+
+.PHONY: install run serve test test-fast services browser bench chaos clean
 
 install: $(STAMP)
 
@@ -35,6 +41,11 @@ browser:
 # Zero set-up: SQLite, jobs in-process, the local Xero beside the app.
 run: install
 	@bash .ci/run-local.sh $(PORT) $(XERO_PORT)
+
+# The production process set (Procfile) under honcho, on PostgreSQL and Redis, with the local Xero.
+serve: install services
+	@DATABASE_URL=$(PG_URL)/$(SERVE_DB) REDIS_URL=$(REDIS_BASE)/$(SERVE_REDIS_DB) WORKERS=$(WORKERS) \
+		exec bash .ci/serve.sh $(PORT) $(XERO_PORT)
 
 test: install services browser
 	@$(IN_SLOT) DATABASE_CONN_MAX_AGE=0 $(PY) -m pytest -q $(PYTEST_ARGS)

@@ -25,6 +25,8 @@ XERO_REVOCATION_URL=$XERO/connect/revocation
 XERO_IDENTITY_URL=$XERO
 XERO_ACCOUNTING_URL=$XERO/api.xro/2.0
 XERO_REDIRECT_URI=http://127.0.0.1:$PORT/xero/callback/
+# Plain log lines for a person at this terminal (production's default is one JSON object a line).
+LOG_FORMAT=${LOG_FORMAT:-text}
 ENV
 set -a
 # shellcheck disable=SC1091

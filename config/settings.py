@@ -1,7 +1,8 @@
 """Settings, read from the environment (12-factor).
 
 Zero set-up default (what `make run` uses): SQLite, no Redis (jobs run in-process), the local Xero.
-Tests and production set DATABASE_URL (PostgreSQL) and REDIS_URL.
+Tests and production set DATABASE_URL (PostgreSQL) and REDIS_URL. DJANGO_PRODUCTION=true (what `make serve`
+and a deployment set) makes the rest production-correct: see PRODUCTION and "Production: HTTPS" below.
 """
 
 import base64
@@ -11,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,9 +28,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# A deployment (and `make serve`, the same process set on this machine): static files collected and served with
+# hashed names, and a secret key and encryption keys of its own required.
+PRODUCTION = env_bool("DJANGO_PRODUCTION", default=False)
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-secret-key-change-me")
-ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+SECRET_KEY = env("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
+if PRODUCTION and SECRET_KEY == _DEV_SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_PRODUCTION is set: set DJANGO_SECRET_KEY too (50 or more random characters).")
+ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" + (
+    "" if PRODUCTION else ",testserver")).split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -58,6 +67,8 @@ except ModuleNotFoundError:  # no `tests` package at all
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's, the API docs'), straight after SecurityMiddleware so they get its headers.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,13 +114,60 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` writes here (`make serve` and a deployment's build, before serving).
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Whitenoise serves them from the app itself (no web server or CDN needed). In production: what collectstatic
+# wrote, compressed and with a content hash in each name (so browsers may cache them for good; the manifest
+# maps the names). Elsewhere (`make run`, the tests): straight from each app's static directory, looked up per request,
+# so nothing needs collecting.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
 
+# --- Production: HTTPS ------------------------------------------------------------------------
+# DJANGO_HTTPS (on by default in production): the site is reached over HTTPS, TLS terminated in front of
+# gunicorn. Then plain http is redirected, cookies are sent over HTTPS only and browsers are told (HSTS) to use
+# nothing else. Behind a proxy on another machine that sets X-Forwarded-Proto, also set gunicorn's
+# FORWARDED_ALLOW_IPS to the proxy's address (gunicorn then marks the request secure) or
+# DJANGO_SECURE_PROXY_SSL_HEADER=true (only when the proxy always sets or strips that header).
+HTTPS = env_bool("DJANGO_HTTPS", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", default=HTTPS)
+SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+# Submitting the domain to the browsers' preload list is the domain owner's decision: opt in with
+# DJANGO_HSTS_PRELOAD=true (until then `check --deploy` says security.W021 under HTTPS).
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over plain http (`make serve` on 127.0.0.1, `make run`, the tests): the deploy checks that only TLS can
+# satisfy are silenced, and only those. Each asks for something that breaks a plain-http site: W004 HSTS
+# (SECURE_HSTS_SECONDS: a browser would refuse http://127.0.0.1:PORT for a year), W008 SECURE_SSL_REDIRECT (every
+# request redirected to an https:// nothing answers), W012 SESSION_COOKIE_SECURE and W016 CSRF_COOKIE_SECURE
+# (the browser would never send the cookies back over http: no admin login, every form refused by CSRF). The
+# other deploy checks (DEBUG, SECRET_KEY, ALLOWED_HOSTS, the security middleware's headers, X-Frame-Options)
+# still apply and pass. With DJANGO_HTTPS on, nothing is silenced.
+SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+
+# Logs: one JSON object a line by default (LOG_FORMAT=json), what a log pipeline reads; `make run` sets
+# LOG_FORMAT=text for a person at a terminal. Either way each line carries the ids bound around it (invoice,
+# sync, attempt, connection, provider, RQ job, Xero's correlation id: integrations_core/log_context.py) and
+# is scrubbed of tokens and secrets.
+LOG_FORMAT = env("LOG_FORMAT", "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "integrations_core.log_context.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "integrations_core.log_context.JsonFormatter"},
+        "text": {"()": "integrations_core.log_context.TextFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "text" if LOG_FORMAT == "text" else "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"rq.worker": {"level": env("RQ_LOG_LEVEL", "WARNING")}},
 }
@@ -184,9 +242,13 @@ SPECTACULAR_SETTINGS = {
 # --- Credentials at rest ----------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first (MultiFernet: encrypt with the first, decrypt with any),
 # so keys rotate without re-encrypting in one go. The development fallback derives one from SECRET_KEY.
-INTEGRATIONS_ENCRYPTION_KEYS = [
-    k.strip() for k in env("INTEGRATIONS_ENCRYPTION_KEYS").split(",") if k.strip()
-] or [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+# In production the keys must be given: derived from SECRET_KEY, rotating that key would leave every stored
+# credential unreadable.
+INTEGRATIONS_ENCRYPTION_KEYS = [k.strip() for k in env("INTEGRATIONS_ENCRYPTION_KEYS").split(",") if k.strip()]
+if PRODUCTION and not INTEGRATIONS_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("DJANGO_PRODUCTION is set: set INTEGRATIONS_ENCRYPTION_KEYS too (Fernet keys).")
+INTEGRATIONS_ENCRYPTION_KEYS = INTEGRATIONS_ENCRYPTION_KEYS or [
+    base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 
 # --- The sync engine's retry policy -----------------------------------------------------------
 INTEGRATIONS_MAX_ATTEMPTS = int(env("INTEGRATIONS_MAX_ATTEMPTS", "5"))
@@ -220,3 +282,30 @@ XERO_MINUTE_LIMIT = int(env("XERO_MINUTE_LIMIT", "60"))
 XERO_DAY_LIMIT = int(env("XERO_DAY_LIMIT", "5000"))
 # Seconds to wait for Xero's answer before the push counts as timed out (and is retried safely).
 XERO_READ_TIMEOUT = float(env("XERO_READ_TIMEOUT", "30"))
+
+# --- Operating it -----------------------------------------------------------------------------
+# /metrics (Prometheus): a scraper sends `Authorization: Bearer $METRICS_TOKEN`; staff sessions may look too.
+# With no token set only staff sessions are let in.
+METRICS_TOKEN = env("METRICS_TOKEN")
+# The push latency histogram covers the pushes that finished within this many seconds before the scrape.
+METRICS_LATENCY_WINDOW_SECONDS = float(env("METRICS_LATENCY_WINDOW_SECONDS", "300"))
+
+# Errors to Sentry, only when SENTRY_DSN is set: unhandled errors of requests and RQ jobs, and ERROR log lines,
+# scrubbed of secrets before they leave (integrations_core.error_reports.before_send); no personal data sent.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.rq import RqIntegration
+
+    from integrations_core.error_reports import before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), RqIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        release=env("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+        before_send=before_send,
+    )

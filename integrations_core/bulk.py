@@ -54,10 +54,15 @@ class Estimate:
     minute_remaining: int | None
     day_remaining: int | None
     seconds: float
+    limited: bool = True  # the provider tells a budget (`budget` hook)
 
     def describe(self) -> str:
-        budget = (f"{self.minute_remaining} calls left this minute, {self.day_remaining} today"
-                  if self.minute_remaining is not None else f"{self.provider}'s remaining budget not known yet")
+        if self.minute_remaining is not None:
+            budget = f"{self.minute_remaining} calls left this minute, {self.day_remaining} today"
+        elif self.limited:
+            budget = f"{self.provider}'s remaining budget not known yet"
+        else:
+            budget = f"{self.provider} tells no call limit"
         return (f"{self.invoices} invoices in {self.calls} {self.provider} calls (up to {self.batch_size} per call); "
                 f"{budget}; about {self.seconds:.0f} s.")
 
@@ -86,7 +91,8 @@ def estimate(connection: Connection, count: int) -> Estimate:
         seconds = 0.0 if calls <= now else 60.0 * math.ceil((calls - now) / per_minute)
     if day_left is not None and calls > day_left:
         seconds = max(seconds, 86400.0)
-    return Estimate(info.name, batch, count, calls, minute_left, day_left, seconds + calls * SECONDS_PER_CALL)
+    return Estimate(info.name, batch, count, calls, minute_left, day_left, seconds + calls * SECONDS_PER_CALL,
+                    limited=budget is not None)
 
 
 def resync(*, connection: Connection, invoices: list[Invoice], dry_run: bool = False,

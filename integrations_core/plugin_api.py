@@ -20,6 +20,9 @@ from .connect_views import callback as connect_callback
 from .connect_views import choose_tenant as connect_choose_tenant
 from .connect_views import staff_start as connect_staff_start
 from .invoices import BALANCE
+from .log_context import bind as log_bind
+from .log_context import update as log_update
+from .metrics import register as register_metrics
 from .queue import BULK, MAINTENANCE, PUSHES, enqueue, redis, waiting_jobs
 from .remote import remote_news_apply as remote_news
 from .scrub import scrub
@@ -40,4 +43,7 @@ __all__ = [
     "connect_staff_start", "connect_callback", "connect_choose_tenant",
     # invoice facts: the content a push sends (as kept for drift and locked changes); the id of "what was owed"
     "invoice_content", "BALANCE",
+    # operating it: ids on the log lines of the work in hand (a remote's correlation id); a collector of the
+    # plugin's own numbers on /metrics
+    "log_bind", "log_update", "register_metrics",
 ]

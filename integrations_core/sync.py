@@ -13,8 +13,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection as db, transaction
 from django.db.models import Q
+from rq import get_current_job
 
-from . import clock, push_statements, queue, registry
+from . import clock, log_context, push_statements, queue, registry
 from .changes import invoice_snapshot, locked_difference
 from .credit_notes import credit_note_propose
 from .errors import ClassifiedError, ErrorCategory, PushError
@@ -106,10 +107,21 @@ def sync_push(*, sync_id: int) -> str | None:
     again on a new connection; the outcome is recorded only under the push's own claim.
     :return: the sync's new state, or None if there was nothing to do.
     """
+    job = get_current_job()  # None in-process (`make run`)
+    with log_context.bind(sync_id=sync_id, job_id=job.id if job is not None else None):
+        return _push(sync_id)
+
+
+def _push(sync_id: int) -> str | None:
     claimed = with_database_retry(lambda: _claim(sync_id))
     if claimed is None:
+        log.info("push not claimed: the sync is not pushable now (coalesced, done, or its connection is not "
+                 "connected)")
         return None
     sync, invoice, connection = claimed
+    log_context.update(invoice_id=invoice.pk, connection_id=connection.pk, provider=connection.provider)
+    log.info("push claimed", extra={"version": invoice.version, "trigger": sync.last_trigger, "claim": sync.claim,
+                                    "attempts": sync.attempts})
     # Written once, with its outcome; a push cut short by a dead worker is recorded by the sweep.
     attempt = SyncAttempt(sync=sync, trigger=sync.last_trigger, version=invoice.version, started_at=sync.syncing_since)
     try:
@@ -234,16 +246,41 @@ def record_success(
         # The common success: the attempt written and the sync synced if still ours and unchanged, at once.
         _close_attempt(attempt, **outcome)
         if push_statements.record_success(sync_id, attempt, fields, version, claim):
+            _log_outcome(sync_id, attempt, SyncState.SYNCED)
             return SyncState.SYNCED
         with transaction.atomic():
-            return _record_success_locked(sync_id, result, version, snapshot, claim)
+            state = _record_success_locked(sync_id, result, version, snapshot, claim)
+        _log_outcome(sync_id, attempt, state)
+        return state
     with transaction.atomic():  # an attempt written before the push (a re-sync's batch)
         if push_statements.set_synced(sync_id, fields, version, claim):
             state = SyncState.SYNCED
         else:
             state = _record_success_locked(sync_id, result, version, snapshot, claim)
         _finish_attempt(attempt, **outcome)
+    _log_outcome(sync_id, attempt, state)
     return state
+
+
+def _log_outcome(sync_id: int, attempt: SyncAttempt, state: str, sync: InvoiceSync | None = None) -> None:
+    """The push's last line: its outcome, the sync's state after it, and the ids that find it (passed here as
+    well as bound, as the manual re-sync records outcomes outside a bound push)."""
+    if sync is None and SyncAttempt.sync.is_cached(attempt):
+        sync = attempt.sync
+    ids = {"sync_id": sync_id, "attempt_id": attempt.pk}
+    if sync is not None:
+        ids.update(invoice_id=sync.invoice_id, connection_id=sync.connection_id)
+        if InvoiceSync.connection.is_cached(sync):
+            ids["provider"] = sync.connection.provider
+    duration = ((attempt.finished_at - attempt.started_at).total_seconds() * 1000
+                if attempt.finished_at and attempt.started_at else None)
+    failed = attempt.outcome == SyncAttempt.Outcome.FAILED
+    log.log(logging.WARNING if failed else logging.INFO, "push failed" if failed else "push succeeded", extra={
+        **ids, "state": state, "outcome": attempt.outcome, "category": attempt.error_category or None,
+        "http_status": attempt.http_status, "request_id": attempt.remote_request_id or None,
+        "version": attempt.version, "duration_ms": round(duration, 1) if duration is not None else None,
+        "error": attempt.error_message or None,
+    })
 
 
 def _success_fields(result: PushResult, version: int, snapshot: dict | None) -> dict:
@@ -300,6 +337,12 @@ def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, v
     """Record a failed push made under `claim` and apply the policy of its category (retry, fail, lock,
     expire). The attempt is always written; the sync is changed only if it is still `syncing` under
     that claim (remote news, the sweep or another push that changed it meanwhile are kept)."""
+    sync = _record_failure(sync_id, attempt, error, claim)
+    _log_outcome(sync_id, attempt, sync.state, sync)
+    return sync.state
+
+
+def _record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, claim: int) -> InvoiceSync:
     policy = POLICY[error.category]
     delay = None
     with transaction.atomic():
@@ -316,7 +359,7 @@ def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, v
         if sync.claim != claim or sync.state != SyncState.SYNCING:
             if policy.expire_connection:
                 connection_expire(connection=sync.connection, reason=error.message)
-            return sync.state
+            return sync
         if policy.counts:
             sync.attempts += 1
         state = policy.state
@@ -343,7 +386,7 @@ def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, v
         if delay is not None and sync.state == SyncState.RETRYING:
             connection = sync.connection
             transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
-    return sync.state
+    return sync
 
 
 def _retries_exhausted(error: ClassifiedError, sync: InvoiceSync) -> ClassifiedError:

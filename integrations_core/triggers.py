@@ -11,6 +11,8 @@ A trigger is recorded, then for each of the supplier's connections:
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,8 @@ from . import clock
 from .errors import InvalidInput, NoConnection, NotFound
 from .models import Connection, ConnectionState, Invoice, InvoiceSync, SyncState, Trigger, TriggerKind
 from .sync import coalesce_delay, enqueue_push, queued_threshold, queued_too_long, record_locked, record_missed
+
+log = logging.getLogger(__name__)
 
 _LIVE = (ConnectionState.CONNECTED, ConnectionState.EXPIRED)
 # The help article's three (a cancel is the order update that voids the invoice, recorded as such).
@@ -76,13 +80,16 @@ def _record(invoice: Invoice, kind: str, connections: list[Connection]) -> Trigg
         if connection.is_connected:
             request_push(sync_id=sync.id, kind=kind, new=created)
         else:
-            _record_missed(sync.id, connection, kind)
+            _record_missed(sync, connection, kind)
     return trigger
 
 
-def _record_missed(sync_id: int, connection: Connection, kind: str) -> None:
-    InvoiceSync.objects.filter(pk=sync_id).update(last_trigger=kind, last_trigger_at=timezone.now())
-    record_missed(connection=connection, sync_ids=[sync_id])
+def _record_missed(sync: InvoiceSync, connection: Connection, kind: str) -> None:
+    InvoiceSync.objects.filter(pk=sync.id).update(last_trigger=kind, last_trigger_at=timezone.now())
+    record_missed(connection=connection, sync_ids=[sync.id])
+    log.info("push not requested: the connection is %s (the invoice waits in its backlog)", connection.state,
+             extra={"invoice_id": sync.invoice_id, "sync_id": sync.id, "connection_id": connection.pk,
+                    "provider": connection.provider, "trigger": kind})
 
 
 def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
@@ -104,8 +111,8 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
     queued = False
     if sync.remote_locked and kind != TriggerKind.MANUAL_RESYNC:
         # Paid remotely: nothing may be sent. The engine records why, without a call.
-
         record_locked(sync, kind)
+        _log_request(sync, kind, "locked")
         return False
     if sync.state == SyncState.SYNCING:
         sync.repush = True
@@ -117,7 +124,19 @@ def request_push(*, sync_id: int, kind: str, new: bool = False) -> bool:
         fields += ["state", "queued_at", "next_retry_at"]
         queued = True
     sync.save(update_fields=fields)
+    delay = 0.0
     if queued:
         connection, delay = sync.connection, coalesce_delay(kind)
         transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
+    _log_request(sync, kind, "queued" if queued else "repush" if sync.repush else "coalesced", delay)
     return queued
+
+
+def _log_request(sync: InvoiceSync, kind: str, action: str, delay: float = 0.0) -> None:
+    """The first line of a push's story: what asked for it, and what became of the request (`queued`: a job goes
+    on the queue when the transaction commits; `repush`: after the push in flight; `coalesced`: the job already
+    queued takes it; `locked`: nothing is sent)."""
+    log.info("push requested", extra={
+        "invoice_id": sync.invoice_id, "sync_id": sync.id, "connection_id": sync.connection_id,
+        "provider": sync.connection.provider, "trigger": kind, "version": sync.invoice.version, "action": action,
+        "delay_seconds": delay or None})

@@ -7,7 +7,9 @@ a read timeout. Our engine owns the retry policy.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from django.conf import settings
 from xero_python.accounting import AccountingApi
@@ -15,11 +17,13 @@ from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.identity import IdentityApi
 
+from integrations_core import plugin_api
 from integrations_core.models import Connection
 
 from . import limits
 from .tokens import fresh_token
 
+log = logging.getLogger(__name__)
 _clients: dict[tuple, XeroClient] = {}
 _lock = threading.Lock()
 
@@ -72,6 +76,7 @@ def call(client: XeroClient, connection: Connection, method: str, *args, **kwarg
     """One Accounting API call within the organisation's budget; a TokenExpired 401 refreshes and retries once."""
     limits.spend(connection.tenant_id)
     api = getattr(client.accounting, method)
+    started = time.monotonic()
     try:
         data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
                                     _request_timeout=timeout(), **kwargs)
@@ -80,9 +85,34 @@ def call(client: XeroClient, connection: Connection, method: str, *args, **kwarg
                 getattr(exc, "body", b"") or b""):
             client.token = dict(fresh_token(connection, force=True))
             limits.spend(connection.tenant_id)
-            data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
-                                        _request_timeout=timeout(), **kwargs)
+            try:
+                data, status, headers = api(connection.tenant_id, *args, _return_http_data_only=False,
+                                            _request_timeout=timeout(), **kwargs)
+            except Exception as again:
+                _answered(method, again, started)
+                raise
         else:
+            _answered(method, exc, started)
             raise
     limits.record_remaining(connection.tenant_id, headers)
+    _answered(method, None, started, status, headers)
     return data, status, headers
+
+
+def _answered(method: str, error: BaseException | None, started: float, status=None, headers=None) -> None:
+    """Xero's correlation id of this call onto the lines logged after it (the push's outcome line among them),
+    and one debug line per call."""
+    if error is not None:
+        response = getattr(error, "http_resp", None)
+        status = getattr(response, "status", None)
+        headers = getattr(error, "headers", None) or getattr(response, "headers", None)
+    try:
+        correlation_id = headers.get("Xero-Correlation-Id") if headers else None
+    except Exception:  # headers of an unexpected shape: the id is a help, never a failure
+        correlation_id = None
+    plugin_api.log_update(xero_correlation_id=correlation_id)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("xero call %s", method, extra={
+            "http_status": status, "xero_correlation_id": correlation_id,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "error": type(error).__name__ if error is not None else None})

@@ -18,6 +18,7 @@ from integrations_core.hookspecs import Budget
 _memory_budget: dict[str, dict] = {}
 RECORD_EVERY = 1.0  # seconds between two records of Xero's remaining budget, per organisation and process
 _recorded_at: dict[str, float] = {}
+APP_KEY = "xero:budget:app"  # what Xero last said is left of the app's minute (X-AppMinLimit-Remaining)
 
 
 @lru_cache(maxsize=4)
@@ -53,22 +54,52 @@ def record_remaining(tenant_id: str, headers) -> None:
               "at": time.time()}
     if values["minute"] is None and values["day"] is None:
         return
+    app = headers.get("X-AppMinLimit-Remaining")  # the app's minute, across every organisation
     if settings.INTEGRATIONS_ASYNC_JOBS:
         if values["at"] - _recorded_at.get(tenant_id, 0.0) < RECORD_EVERY:
             return
         _recorded_at[tenant_id] = values["at"]
-        plugin_api.redis().hset(f"xero:budget:{tenant_id}", mapping={k: str(v) for k, v in values.items() if v is not None})
+        pipe = plugin_api.redis().pipeline(transaction=False)
+        pipe.hset(f"xero:budget:{tenant_id}", mapping={k: str(v) for k, v in values.items() if v is not None})
+        if app is not None:
+            pipe.hset(APP_KEY, mapping={"minute": str(app), "at": str(values["at"])})
+        pipe.execute()
     else:
         _memory_budget[tenant_id] = values
+        if app is not None:
+            _memory_budget[APP_KEY] = {"minute": app, "at": values["at"]}
 
 
 def remaining(tenant_id: str) -> dict:
     """The organisation's remaining {"minute", "day"} calls as Xero last reported (None if unknown)."""
-    if settings.INTEGRATIONS_ASYNC_JOBS:
-        raw = {k.decode(): v.decode() for k, v in plugin_api.redis().hgetall(f"xero:budget:{tenant_id}").items()}
+    report = reported([tenant_id])[tenant_id]
+    return {k: report[k] for k in ("minute", "day")}
+
+
+def reported(tenant_ids) -> dict[str, dict]:
+    """`remaining` of many organisations in one Redis round trip, each with "at" too: when Xero said so (a Unix
+    time; None if never). For /metrics, which reports every connected organisation's budget at each scrape."""
+    ids = list(tenant_ids)
+    if settings.INTEGRATIONS_ASYNC_JOBS and ids:
+        pipe = plugin_api.redis().pipeline(transaction=False)
+        for tenant_id in ids:
+            pipe.hgetall(f"xero:budget:{tenant_id}")
+        raws = [{k.decode(): v.decode() for k, v in found.items()} for found in pipe.execute()]
     else:
-        raw = {k: str(v) for k, v in _memory_budget.get(tenant_id, {}).items() if v is not None}
-    return {k: int(float(raw[k])) if raw.get(k) else None for k in ("minute", "day")}
+        raws = [{k: str(v) for k, v in _memory_budget.get(t, {}).items() if v is not None} for t in ids]
+    return {tenant_id: {**{k: int(float(raw[k])) if raw.get(k) else None for k in ("minute", "day")},
+                        "at": float(raw["at"]) if raw.get("at") else None}
+            for tenant_id, raw in zip(ids, raws)}
+
+
+def app_reported() -> dict:
+    """What Xero last said is left of the app's minute budget: {"minute", "at"} (None if never)."""
+    if settings.INTEGRATIONS_ASYNC_JOBS:
+        raw = {k.decode(): v.decode() for k, v in plugin_api.redis().hgetall(APP_KEY).items()}
+    else:
+        raw = {k: str(v) for k, v in _memory_budget.get(APP_KEY, {}).items()}
+    return {"minute": int(float(raw["minute"])) if raw.get("minute") else None,
+            "at": float(raw["at"]) if raw.get("at") else None}
 
 
 def budget(tenant_id: str) -> Budget:

@@ -8,3 +8,5 @@ from . import connections, events, invoices, keys, money, runs, suppliers  # noq
 admin.site.site_header = "Accounting integrations: support"
 admin.site.site_title = "Integrations support"
 admin.site.index_title = "Suppliers, connections and invoice syncs"
+# The landing page is the support dashboard (templatetags/support_dashboard.py), above the list of models.
+admin.site.index_template = "admin/integrations_core/index.html"

@@ -1,7 +1,12 @@
 """Re-sync runs: progress and each invoice's outcome, read-only."""
 
-from django.contrib import admin
+from dataclasses import asdict
 
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import path
+
+from ..dashboard import runs_in_progress, run_progress
 from ..models import ResyncRun
 from .display import badge, table
 
@@ -19,6 +24,21 @@ class ResyncRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        progress = path("progress/", self.admin_site.admin_view(self.progress_view),
+                        name="integrations_core_resyncrun_progress")
+        return [progress, *super().get_urls()]
+
+    def progress_view(self, request):
+        """The runs in progress, and those asked for by ?id= (so a page sees its run finish), as JSON."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "You may not view re-sync runs."}, status=403)
+        runs = {run.id: run for run in runs_in_progress()}
+        asked = [int(i) for i in request.GET.getlist("id") if i.isdigit() and int(i) not in runs]
+        for run in ResyncRun.objects.filter(pk__in=asked).select_related("supplier", "connection").defer("outcomes"):
+            runs[run.pk] = run_progress(run)
+        return JsonResponse({"runs": [asdict(run) for run in runs.values()]})
 
     def has_change_permission(self, request, obj=None):
         return False

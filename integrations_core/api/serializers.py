@@ -13,9 +13,11 @@ from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerial
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..bulk import estimate
 from ..currencies import ISO_4217
 from ..invoices import ATTRIBUTE_VALUE_MAX, MAX_ATTRIBUTES, MAX_LINES, QUANTITY_MAX, TOTAL_MAX, UNIT_PRICE_MAX
-from ..models import Connection, CreditNote, InvoiceLine, InvoicePayment, ResyncRun, SettingsChange, SyncAttempt
+from ..models import (Connection, CreditNote, InvoiceLine, InvoicePayment, ResyncRun, ResyncRunState, SettingsChange,
+                      SyncAttempt)
 from ..models.invoice import LineAmountType, LineKind
 from .listing import InvoiceSerializer, SyncSerializer, _code
 
@@ -71,15 +73,33 @@ class ResyncOutcomeSerializer(serializers.Serializer):
     message = serializers.CharField(allow_blank=True)
 
 
+class ResyncEstimateSerializer(serializers.Serializer):
+    calls = serializers.IntegerField(help_text="Remote calls the invoices left take (the provider's batch size).")
+    seconds = serializers.FloatField(help_text="About how long they take, from the budget the remote reports left.")
+    minute_remaining = serializers.IntegerField(allow_null=True, help_text="Calls left this minute; null: not known.")
+    day_remaining = serializers.IntegerField(allow_null=True, help_text="Calls left today; null: not known.")
+    text = serializers.CharField(help_text="The same, in a sentence.")
+
+
 class ResyncRunSerializer(serializers.ModelSerializer):
     outcomes = ResyncOutcomeSerializer(many=True)
     provider = serializers.CharField(source="connection.provider")
+    estimate = serializers.SerializerMethodField(help_text="What is left of a queued or running run, by the "
+                                                           "provider's budget; null once it has finished.")
 
     class Meta:
         model = ResyncRun
-        fields = ["id", "supplier", "connection", "provider", "state", "total", "done", "outcomes", "error",
-                  "created_at", "started_at", "finished_at"]
+        fields = ["id", "supplier", "connection", "provider", "state", "total", "done", "estimate", "outcomes",
+                  "error", "created_at", "started_at", "finished_at"]
         read_only_fields = fields
+
+    @extend_schema_field(ResyncEstimateSerializer(allow_null=True))
+    def get_estimate(self, run: ResyncRun) -> dict | None:
+        if run.state not in (ResyncRunState.QUEUED, ResyncRunState.RUNNING):
+            return None
+        planned = estimate(run.connection, max(0, run.total - run.done))
+        return {"calls": planned.calls, "seconds": planned.seconds, "minute_remaining": planned.minute_remaining,
+                "day_remaining": planned.day_remaining, "text": planned.describe()}
 
 
 class AttemptSerializer(serializers.ModelSerializer):

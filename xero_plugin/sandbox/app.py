@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import time
 
@@ -38,6 +39,17 @@ class SandboxApp:
     def __init__(self, state, limiter, injector, webhooks):
         self.state, self.limiter, self.faults, self.webhooks = state, limiter, injector, webhooks
         self._seq = 0
+        self._random = random.Random()
+
+    def latency(self) -> float:
+        """One Accounting API call's latency in REAL seconds: ``api_latency +/- api_latency_jitter``
+        (uniform, never below 0)."""
+        config = self.state.config
+        base = float(config.get("api_latency") or 0)
+        jitter = float(config.get("api_latency_jitter") or 0)
+        if jitter:
+            base += self._random.uniform(-jitter, jitter)
+        return max(0.0, base)
 
     def handle(self, req) -> Response:
         """Entry point from the HTTP layer."""
@@ -76,9 +88,14 @@ class SandboxApp:
             rest = req.path[len(_API_PREFIX):].strip("/")
             resource, _, key = rest.partition("/")
             resource = resource.lower()
+            # Latency is the Accounting API's only (not identity, OAuth or /_sandbox/): every answer takes it,
+            # refusals too; an admitted call spends it holding its concurrent slot, a refusal holds nothing.
+            latency = self.latency()
             if resource not in accounting.RESOURCES:
-                return not_found()
-            return self._api(req, resource, key or None, fault)
+                resp = not_found()
+                resp.delay = latency
+                return resp
+            return self._api(req, resource, key or None, fault, latency)
         with state.lock:
             if low == "/connect/token" and req.method == "POST":
                 return oauth.token_endpoint(state, req)
@@ -91,11 +108,12 @@ class SandboxApp:
                 return oauth.connections_endpoint(state, req, conn_id)
         return not_found()
 
-    def _api(self, req, resource, key, fault) -> Response:
+    def _api(self, req, resource, key, fault, latency) -> Response:
         state = self.state
         with state.lock:
             token, error = oauth.authenticate(state, req, accounting.scope_for(resource, key), need_tenant=True)
         if error is not None:
+            error.delay = latency
             return error
         tenant = req.header("xero-tenant-id").lower()
         client_id = token["client_id"]
@@ -105,12 +123,13 @@ class SandboxApp:
             resp.headers.append(("X-Rate-Limit-Problem", problem))
             if retry_after is not None:
                 resp.headers.append(("Retry-After", str(retry_after)))
+            resp.delay = latency  # written after the delay, by the server, holding no slot
             return resp
         # The call holds one of its tenant's concurrent slots until its answer has been written (or the
         # connection dropped): a held-back response is still a call in progress.
         ctx, resp = None, None
         try:
-            delay = state.config.get("api_latency") or 0
+            delay = latency
             if fault is not None and fault["kind"] == "slow":
                 delay = fault.get("delay") or state.config["fault_delay"]
             if delay:

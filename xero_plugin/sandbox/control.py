@@ -35,7 +35,8 @@ class SandboxControl:
     # -- world -----------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to the seed data, default limits and config, no tokens, faults or logs."""
+        """Back to the seed data, the limits and config the sandbox was started with (Xero's unless
+        ``app_minute_limit`` / ``api_latency`` were given), no tokens, faults or logs."""
         self._call("POST", "reset", {})
 
     def tenants(self) -> list:
@@ -88,9 +89,19 @@ class SandboxControl:
         return self._call("GET", "faults")
 
     def set_limits(self, minute=None, day=None, concurrent=None, app_minute=None, reset_counters=False) -> dict:
-        """Change the per-tenant limits (None keeps a limit); returns the limits now in force."""
+        """Change the per-tenant limits and the app-wide ``app_minute`` (None keeps a limit); returns the
+        limits now in force. ``reset_counters`` forgets every window and in-flight count."""
         return self._call("POST", "limits", {"minute": minute, "day": day, "concurrent": concurrent,
                                              "app_minute": app_minute, "reset_counters": reset_counters})
+
+    def limits(self) -> dict:
+        """The limits in force: ``minute``, ``day``, ``concurrent`` (per organisation) and ``app_minute``
+        (per app, across all its tenants)."""
+        return self._call("GET", "limits")
+
+    def set_app_minute_limit(self, calls: int, reset_counters: bool = False) -> dict:
+        """Calls a minute per app across all tenants (Xero: 10,000); e.g. 100 to make it bind."""
+        return self.set_limits(app_minute=calls, reset_counters=reset_counters)
 
     def relax_limits(self) -> dict:
         """Limits high enough for bulk tests."""
@@ -99,6 +110,15 @@ class SandboxControl:
     def set_config(self, **values) -> dict:
         """Tune lifetimes and delays (keys of ``state.DEFAULT_CONFIG``)."""
         return self._call("POST", "config", values)
+
+    def config(self) -> dict:
+        """The config in force (keys of ``state.DEFAULT_CONFIG``)."""
+        return self._call("GET", "config")
+
+    def set_latency(self, ms: float, jitter_ms: float = 0) -> dict:
+        """Every Accounting API call takes ``ms`` +/- ``jitter_ms`` real milliseconds (uniform, never below 0);
+        identity, OAuth and ``/_sandbox/`` are not delayed. ``set_latency(0)`` turns it off."""
+        return self.set_config(api_latency=ms / 1000.0, api_latency_jitter=jitter_ms / 1000.0)
 
     def advance_clock(self, seconds: float) -> float:
         """Time travel: move the sandbox clock forward; returns the new sandbox epoch seconds."""

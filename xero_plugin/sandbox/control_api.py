@@ -92,6 +92,8 @@ def _limits(app, req, body):
     with app.state.lock:
         for key in ("minute", "day", "concurrent", "app_minute"):
             if body.get(key) is not None:
+                if int(body[key]) < 0:
+                    raise ValueError("%s must not be negative" % key)
                 app.state.limits[key] = int(body[key])
         if body.get("reset_counters"):
             app.limiter.reset(app.state.limits)
@@ -103,6 +105,9 @@ def _config(app, req, body):
         unknown = set(body) - set(app.state.config)
         if unknown:
             raise KeyError("unknown config keys %s" % sorted(unknown))
+        for key in ("api_latency", "api_latency_jitter"):
+            if key in body and float(body[key]) < 0:
+                raise ValueError("%s must not be negative" % key)
         app.state.config.update(body)
         return _ok(dict(app.state.config))
 

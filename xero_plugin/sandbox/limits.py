@@ -2,7 +2,16 @@
 5,000 per fixed day, plus 10,000 per minute across the whole app (XERO.md 6.4).
 
 Windows are fixed and start at a tenant's first call ("reset at different times for
-each tenant"); they run on the sandbox clock, so ``clock_scale`` shortens them.
+each tenant"); they run on the sandbox clock, so ``clock_scale`` shortens them. The app
+minute window is the same kind of fixed window, keyed by the app (client id) alone, so every
+tenant's calls count against it; it starts at the app's first call.
+
+A call is counted once, when it is admitted; a refused call (429) counts against nothing
+(XERO.md does not say whether Xero counts its 429s).
+
+Retry-After: Xero documents it for the minute and day limits only, never for concurrent
+(XERO.md 6.4). For ``appminute`` XERO.md has "(not documented)"; the sandbox sends the
+seconds until the app's window resets, as for the per-organisation minute [INFERRED].
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ class RateLimiter:
 
     def __init__(self, clock, limits: dict):
         self.clock = clock
-        self.limits = limits            # shared dict: minute, day, concurrent, app_minute
+        self.limits = limits            # shared dict: minute, day, concurrent, app_minute (per app, all tenants)
         self._lock = threading.Lock()
         self._windows = {}              # (scope, key) -> [window_start, count]
         self._inflight = {}             # key -> count

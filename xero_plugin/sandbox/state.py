@@ -29,6 +29,8 @@ DEFAULT_CONFIG = {
     "max_body_bytes": 3_500_000,
     "api_latency": 0.0,                 # REAL seconds every Accounting API call takes, holding one of its
                                         # tenant's concurrent slots until it has answered
+    "api_latency_jitter": 0.0,          # REAL seconds: each call's latency is drawn uniformly from
+                                        # api_latency +/- this (never below 0)
 }
 DEFAULT_LIMITS = {"minute": 60, "day": 5000, "concurrent": 5, "app_minute": 10000}
 REQUEST_LOG_SIZE = 20000
@@ -45,7 +47,21 @@ class SandboxState:
         # The default app's registered redirect URIs, as configured when the sandbox started; a reset
         # restores them.
         self.redirect_uris = list(seed.DEFAULT_REDIRECT_URIS if redirect_uris is None else redirect_uris)
+        # What a reset restores: Xero's values, unless the sandbox was started with others (``set_defaults``).
+        self.config_defaults = dict(DEFAULT_CONFIG)
+        self.limit_defaults = dict(DEFAULT_LIMITS)
         self.reset(webhook_key=webhook_key)
+
+    def set_defaults(self, config=None, limits=None) -> None:
+        """Start-up settings (e.g. ``app_minute``, ``api_latency``): in force now and after every reset."""
+        with self.lock:
+            for name, values, defaults, current in (("config", config, self.config_defaults, self.config),
+                                                    ("limits", limits, self.limit_defaults, self.limits)):
+                unknown = set(values or ()) - set(defaults)
+                if unknown:
+                    raise KeyError("unknown %s keys %s" % (name, sorted(unknown)))
+                defaults.update(values or {})
+                current.update(values or {})  # in place: the rate limiter shares ``limits``
 
     def reset(self, webhook_key: str | None = None) -> None:
         """Back to the seed: fresh organisations, no tokens, no faults, default limits."""
@@ -61,8 +77,8 @@ class SandboxState:
             self.refresh_tokens = {}
             self.connections = []
             self.idempotency = {}
-            self.config = dict(DEFAULT_CONFIG)
-            self.limits = dict(DEFAULT_LIMITS)
+            self.config = dict(self.config_defaults)
+            self.limits = dict(self.limit_defaults)
             self.auto_approve = None       # None, or {"tenants": [...], "deny": bool}
             self.webhook = {"url": None, "key": webhook_key or getattr(self, "webhook", {}).get("key")}
             self.request_log = deque(maxlen=REQUEST_LOG_SIZE)
@@ -113,6 +129,9 @@ class SandboxState:
             for name in self._PERSISTED:
                 if name in data:
                     setattr(self, name, data[name])
+            # Keys added since the file was written (e.g. api_latency_jitter) take their defaults.
+            self.config = {**self.config_defaults, **self.config}
+            self.limits = {**self.limit_defaults, **self.limits}
             # The URIs this run was started with stay registered (a state file may come from a run on
             # another port).
             app = self.apps.setdefault(self.client_id, {"client_secret": self.client_secret})
