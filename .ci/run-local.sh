@@ -2,6 +2,8 @@
 # `make run`: migrate SQLite, create the demo supplier and an admin login, start the local Xero beside
 # the app and point the app at it, then serve. Ctrl-C stops both.
 set -euo pipefail
+# shellcheck source=local-xero.env.sh
+source "$(dirname "$0")/local-xero.env.sh"
 PORT=${1:-8000}
 XERO_PORT=${2:-8765}
 PY=.venv/bin/python
@@ -13,21 +15,15 @@ mkdir -p "$RUN_DIR"
 XERO="http://127.0.0.1:$XERO_PORT"
 # What the app runs with, written where manage.py reads it: a command in a second terminal sees the same
 # database and the same local Xero (never the real api.xero.com).
-cat > "$RUN_DIR/local.env" <<ENV
+{
+  cat <<ENV
 # Written by make run; read by manage.py when DATABASE_URL is not set. Delete it to use other settings.
 DATABASE_URL=sqlite:///$DB
-XERO_CLIENT_ID=SANDBOXCLIENTID0000000000000000
-XERO_CLIENT_SECRET=sandbox-client-secret
-XERO_WEBHOOK_KEY=sandbox-webhook-key
-XERO_AUTHORIZE_URL=$XERO/identity/connect/authorize
-XERO_TOKEN_URL=$XERO/connect/token
-XERO_REVOCATION_URL=$XERO/connect/revocation
-XERO_IDENTITY_URL=$XERO
-XERO_ACCOUNTING_URL=$XERO/api.xro/2.0
-XERO_REDIRECT_URI=http://127.0.0.1:$PORT/xero/callback/
 # Plain log lines for a person at this terminal (production's default is one JSON object a line).
 LOG_FORMAT=${LOG_FORMAT:-text}
 ENV
+  local_xero_env
+} > "$RUN_DIR/local.env"
 set -a
 # shellcheck disable=SC1091
 source "$RUN_DIR/local.env"

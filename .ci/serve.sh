@@ -8,6 +8,8 @@
 # cron and xero. Ctrl-C (SIGINT) or SIGTERM: honcho sends SIGTERM to each process's group, SIGKILL to what is
 # left after 5 s, and exits when every one has.
 set -euo pipefail
+# shellcheck source=local-xero.env.sh
+source "$(dirname "$0")/local-xero.env.sh"
 PORT=${1:-8000}
 XERO_PORT=${2:-8765}
 WORKERS=${WORKERS:-2}
@@ -54,16 +56,8 @@ PORT=$PORT
 WEB_BIND=127.0.0.1
 XERO_PORT=$XERO_PORT
 XERO_STATE_FILE=$RUN_DIR/xero-serve.json
-XERO_CLIENT_ID=SANDBOXCLIENTID0000000000000000
-XERO_CLIENT_SECRET=sandbox-client-secret
-XERO_WEBHOOK_KEY=sandbox-webhook-key
-XERO_AUTHORIZE_URL=$XERO/identity/connect/authorize
-XERO_TOKEN_URL=$XERO/connect/token
-XERO_REVOCATION_URL=$XERO/connect/revocation
-XERO_IDENTITY_URL=$XERO
-XERO_ACCOUNTING_URL=$XERO/api.xro/2.0
-XERO_REDIRECT_URI=http://127.0.0.1:$PORT/xero/callback/
 ENV
+  local_xero_env
   cat "$SECRETS"
 } > "$RUN_DIR/serve.env"
 umask "$MASK"

@@ -52,12 +52,17 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
+def entry_points() -> list[importlib.metadata.EntryPoint]:
+    """The installed plugins' entry points (group `integrations.plugins`)."""
+    return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
 def _load(pm: _PluginManager) -> list[FailedPlugin]:
     """Register each entry point's plugin on its own: one that fails to import, to register or to describe
     itself (`provider_info`) is left out and reported. Of plugins claiming one provider key, the one whose entry
     point has the key's name stays (none, if none has); the others are reported."""
     failed, loaded = [], []
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry in entry_points():
         if pm.get_plugin(entry.name) is not None or pm.is_blocked(entry.name):
             continue
         try:

@@ -18,6 +18,34 @@ def _clean_redis():
     yield
 
 
+_registry_holds = {"installed": None}  # whether the loaded registry holds the plugins installed beside the project
+
+
+@pytest.fixture(autouse=True)
+def _project_plugins_only(request, monkeypatch):
+    """The project's tests see the project's own plugins (and those a test installs for itself): a plugin pip
+    installed into this environment beside them, a third party's or a broken one, is the contract suite's
+    business (tests/contract runs against every installed plugin), so installing one never turns these red."""
+    import sysconfig
+
+    from integrations_core import registry
+
+    contract = "contract" in request.node.path.parts
+    if _registry_holds["installed"] is not contract:
+        registry.reset()
+        _registry_holds["installed"] = contract
+    if contract:
+        return
+    site = {sysconfig.get_paths()[name] for name in ("purelib", "platlib")}
+    everything = registry.entry_points
+
+    def ours():
+        return [entry for entry in everything() if entry.dist is None or entry.dist.name == "accounting-integrations"
+                or not any(str(getattr(entry.dist, "_path", "")).startswith(path) for path in site)]
+
+    monkeypatch.setattr(registry, "entry_points", ours)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Passwords hashed cheaply: the production hasher's deliberate cost (hundreds of ms a user) is not under test."""

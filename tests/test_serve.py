@@ -100,7 +100,7 @@ def make_serve(tmp_path):
         deadline = time.monotonic() + 60
         while True:
             try:
-                if requests.get(f"{app}/health/?format=json", timeout=5).status_code == 200:
+                if requests.get(f"{app}/admin/login/", timeout=5).status_code == 200:
                     break
             except (requests.ConnectionError, requests.Timeout):  # not listening yet / a worker still booting
                 pass

@@ -4,9 +4,6 @@ window like the per-organisation minute, with ``X-AppMinLimit-Remaining`` on eve
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,7 +12,7 @@ from xero_python.exceptions import RateLimitException
 
 from xero_plugin.sandbox import TENANT_AU, TENANT_NZ, TENANT_NZ2, XeroSandbox
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from .helpers import describe as _describe
 
 
 def _call(client, tenant):
@@ -117,20 +114,6 @@ def test_a_started_limit_survives_a_reset_and_beats_the_state_file(tmp_path, sdk
         sandbox.stop()
     with pytest.raises(ValueError):
         XeroSandbox(app_minute_limit=0)
-
-
-def _describe(*args, env=None):
-    """Start ``python -m xero_plugin.sandbox`` and return what it prints about itself."""
-    proc = subprocess.Popen([sys.executable, "-m", "xero_plugin.sandbox", "--port", "0", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        lines = []
-        while not lines or lines[-1] != "}\n":
-            lines.append(proc.stdout.readline())
-        return json.loads("".join(lines))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
 
 
 def test_process_options_and_environment():

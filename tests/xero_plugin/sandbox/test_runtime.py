@@ -10,7 +10,7 @@ import requests
 
 from xero_plugin.sandbox import DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URIS, TENANT_NZ, XeroSandbox
 
-from .helpers import batch, invoice
+from .helpers import batch, describe as _describe, invoice
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -26,20 +26,6 @@ def test_runs_as_a_process_and_prints_its_urls():
         assert info["client_id"] == DEFAULT_CLIENT_ID and info["clock_scale"] == 10.0
         assert info["accounting_url"] == info["base_url"] + "/api.xro/2.0"
         assert requests.get(info["base_url"] + "/_sandbox/health").json()["ok"] is True
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=10) == 0
-
-
-def _describe(*args, env=None):
-    """Start ``python -m xero_plugin.sandbox`` and return what it prints about itself."""
-    proc = subprocess.Popen([sys.executable, "-m", "xero_plugin.sandbox", "--port", "0", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        lines = []
-        while not lines or lines[-1] != "}\n":
-            lines.append(proc.stdout.readline())
-        return json.loads("".join(lines))
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
