@@ -280,6 +280,10 @@ RQ = {"WORKER_CLASS": "integrations_core.worker.IntegrationsWorker"}
 # Xero's budget per organisation (calls per minute and per day), shared by every worker.
 XERO_MINUTE_LIMIT = int(env("XERO_MINUTE_LIMIT", "60"))
 XERO_DAY_LIMIT = int(env("XERO_DAY_LIMIT", "5000"))
+# Xero's app-wide minute budget, across every organisation connected to the app (shared by every worker).
+XERO_APP_MINUTE_LIMIT = int(env("XERO_APP_MINUTE_LIMIT", "10000"))
+# Calls of each organisation's minute kept for live pushes: bulk work (the manual re-sync) takes the rest at most.
+XERO_LIVE_SHARE = int(env("XERO_LIVE_SHARE", "10"))
 # Seconds to wait for Xero's answer before the push counts as timed out (and is retried safely).
 XERO_READ_TIMEOUT = float(env("XERO_READ_TIMEOUT", "30"))
 

@@ -90,6 +90,9 @@ _TYPES = {
     "ratelimitexceededexception": ErrorCategory.RATE_LIMITED,
     "unauthorisedexception": ErrorCategory.AUTH_EXPIRED,
 }
+# X-Rate-Limit-Problem values worded for support: the app's limit is not the organisation's (XERO.md 6.4).
+_RATE_PROBLEMS = {"appminute": "Xero's app-wide minute limit across all organisations is reached (not this "
+                               "organisation's)"}
 _OAUTH_DEAD = ("invalid_grant", "invalid_client", "unauthorized_client")
 
 
@@ -396,8 +399,9 @@ def _classify_response(status, body, headers, remote_status) -> ClassifiedError:
     if code == 403:
         return of(ErrorCategory.AUTH_EXPIRED, detail="the organisation is no longer connected to this app")
     if code == 429 or _legacy_rate_limit(text):
-        problem = _header(headers, "X-Rate-Limit-Problem").lower()
-        return of(ErrorCategory.RATE_LIMITED, detail=f"Xero's {problem} limit" if problem else "",
+        problem = _header(headers, "X-Rate-Limit-Problem").strip().lower()
+        return of(ErrorCategory.RATE_LIMITED, detail=_RATE_PROBLEMS.get(problem, f"Xero's {problem} limit"
+                                                                         if problem else ""),
                   retry_after=_retry_after(_header(headers, "Retry-After")))
     if code == 404:
         return of(ErrorCategory.NOT_FOUND)

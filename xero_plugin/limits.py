@@ -1,11 +1,15 @@
 """Xero's budget per organisation, shared by every worker on every machine: 60 calls a minute and
-5,000 a day (the `limits` library on Redis; in memory when there is no Redis). Five at once is held by
-RQ's RateLimit through ProviderInfo.concurrency. Xero's own count of what is left (sent on every
-response) is kept for estimates."""
+5,000 a day, and the app's own 10,000 a minute across every organisation (the `limits` library on Redis;
+in memory when there is no Redis). Bulk work (the manual re-sync) takes at most the minute less
+XERO_LIVE_SHARE, so live pushes always find their share free. Five at once is held by RQ's RateLimit
+through ProviderInfo.concurrency. Xero's own count of what is left (sent on every response) is kept for
+estimates."""
 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from django.conf import settings
@@ -19,6 +23,8 @@ _memory_budget: dict[str, dict] = {}
 RECORD_EVERY = 1.0  # seconds between two records of Xero's remaining budget, per organisation and process
 _recorded_at: dict[str, float] = {}
 APP_KEY = "xero:budget:app"  # what Xero last said is left of the app's minute (X-AppMinLimit-Remaining)
+_bulk: ContextVar[bool] = ContextVar("xero_bulk_calls", default=False)
+APP_BUDGET_SPENT = "the app's minute budget across all organisations is spent (not this organisation's)"
 
 
 @lru_cache(maxsize=4)
@@ -31,18 +37,51 @@ def _items():
     return (RateLimitItemPerMinute(settings.XERO_MINUTE_LIMIT), RateLimitItemPerDay(settings.XERO_DAY_LIMIT))
 
 
-def spend(tenant_id: str, calls: int = 1) -> None:
-    """Take `calls` from the organisation's minute and day budget, or refuse without calling Xero.
+@contextmanager
+def bulk_calls():
+    """The Xero calls made within are bulk work (a re-sync's batches and reads): they `spend` as bulk."""
+    token = _bulk.set(True)
+    try:
+        yield
+    finally:
+        _bulk.reset(token)
+
+
+def bulk_minute_limit() -> int:
+    """Bulk work's part of an organisation's minute: the minute less XERO_LIVE_SHARE (at least one call)."""
+    return max(1, settings.XERO_MINUTE_LIMIT - max(0, settings.XERO_LIVE_SHARE))
+
+
+def _refuse(limiter, item, keys, detail: str) -> PushError:
+    reset_at = limiter.get_window_stats(item, *keys).reset_time
+    wait = max(1.0, reset_at - time.time())
+    return PushError(ClassifiedError.of(ErrorCategory.RATE_LIMITED, "Xero", retry_after=wait, detail=detail))
+
+
+def spend(tenant_id: str, calls: int = 1, *, bulk: bool | None = None) -> None:
+    """Take `calls` from the organisation's minute and day budget and from the app's minute (across every
+    organisation), or refuse without calling Xero. A bulk call (`bulk`; by default whether it is made
+    within `bulk_calls`) must also fit in bulk work's part of the minute: the minute less XERO_LIVE_SHARE.
+
+    Checked in that order, so a bulk call refused leaves the minute to live pushes and an organisation that
+    is out of budget takes nothing from the app's.
 
     :raises PushError: rate_limited, with the wait until the window that ran out resets.
     """
     limiter = _limiter(settings.REDIS_URL or "")
+    if _bulk.get() if bulk is None else bulk:
+        item = RateLimitItemPerMinute(bulk_minute_limit())
+        if not limiter.hit(item, "xero-bulk", tenant_id, cost=calls):
+            raise _refuse(limiter, item, ("xero-bulk", tenant_id),
+                          "bulk work's part of the organisation's minute budget is spent "
+                          f"({settings.XERO_MINUTE_LIMIT - item.amount} calls a minute are kept for live pushes)")
     for item in _items():
         if not limiter.hit(item, "xero", tenant_id, cost=calls):
-            reset_at = limiter.get_window_stats(item, "xero", tenant_id).reset_time
-            wait = max(1.0, reset_at - time.time())
-            raise PushError(ClassifiedError.of(ErrorCategory.RATE_LIMITED, "Xero", retry_after=wait,
-                                               detail=f"the organisation's {item.GRANULARITY.name} budget is spent"))
+            raise _refuse(limiter, item, ("xero", tenant_id),
+                          f"the organisation's {item.GRANULARITY.name} budget is spent")
+    app = RateLimitItemPerMinute(settings.XERO_APP_MINUTE_LIMIT)
+    if not limiter.hit(app, "xero-app", "minute", cost=calls):
+        raise _refuse(limiter, app, ("xero-app", "minute"), APP_BUDGET_SPENT)
 
 
 def record_remaining(tenant_id: str, headers) -> None:
@@ -105,5 +144,6 @@ def app_reported() -> dict:
 def budget(tenant_id: str) -> Budget:
     """The organisation's budget as Xero last reported it, with its limits (for the engine's estimates)."""
     left = remaining(tenant_id)
+    # A re-sync is bulk work: it takes the minute less the share kept for live pushes.
     return Budget(minute_remaining=left["minute"], day_remaining=left["day"],
-                  per_minute=settings.XERO_MINUTE_LIMIT, per_day=settings.XERO_DAY_LIMIT)
+                  per_minute=bulk_minute_limit(), per_day=settings.XERO_DAY_LIMIT)

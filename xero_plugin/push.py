@@ -18,7 +18,7 @@ from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.hookspecs import PushResult
 from integrations_core.models import Connection, Invoice, InvoiceStatus, InvoiceSync
 
-from . import attachments, contacts, payments, preflight, settings
+from . import attachments, contacts, limits, payments, preflight, settings
 from .client import XeroClient, call as _call, client_for
 from .errors import classify_exception, classify_failure, classify_messages, status_decides
 from .mapping import idempotency_key, text as _status, to_xero
@@ -246,7 +246,14 @@ def push_many(connection: Connection, invoices: list[Invoice],
               syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
     """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice.
     `syncs` (one per invoice, on this connection) give the InvoiceIDs known: those invoices are sent with
-    theirs, so a renumbered one updates its Xero invoice."""
+    theirs, so a renumbered one updates its Xero invoice. Every Xero call made for them is bulk work: it leaves
+    the organisation's live share of the minute (XERO_LIVE_SHARE) to the engine's pushes."""
+    with limits.bulk_calls():
+        return _push_many(connection, invoices, syncs)
+
+
+def _push_many(connection: Connection, invoices: list[Invoice],
+               syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
     client = client_for(connection)
     known = [sync.remote_id for sync in syncs]
     chosen = settings.values(connection)

@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 
 from integrations_core.models import InvoiceSync, SyncState
+from xero_plugin.limits import bulk_minute_limit
 
 from .environment import WorkerPool, wait_until
 from .pushes import _invoice
@@ -41,8 +42,9 @@ def bulk_resync(sandbox, world, tenant_id: str, invoices: int) -> dict:
     done = sum(1 for o in run.outcomes if o["result"] in ("created", "updated"))
     # The fastest Xero allows: 50 invoices a call and the minute budget per window. Xero's windows are fixed
     # and start at the organisation's first call (XERO.md 6.4), so call n (from 0) can go no earlier than the
-    # start of window n // limit: the last call bounds the run.
-    limit_bound_s = 60.0 * ((calls - 1) // settings.XERO_MINUTE_LIMIT) if calls else 0.0
+    # start of window n // limit: the last call bounds the run. A re-sync is bulk work: its limit is the minute
+    # less the share kept for live pushes (XERO_LIVE_SHARE).
+    limit_bound_s = 60.0 * ((calls - 1) // bulk_minute_limit()) if calls else 0.0
     dupes = sandbox.control.duplicate_invoice_numbers(tenant_id)
     return {"invoices": invoices, "synced": done, "run_state": run.state, "api_calls": calls,
             "calls_per_invoice": round(calls / invoices, 4), "limit_bound_s": round(limit_bound_s, 1),
@@ -68,7 +70,8 @@ def _env(sandbox) -> dict:
     from .world import xero_env
 
     return {**xero_env(sandbox), "XERO_MINUTE_LIMIT": str(settings.XERO_MINUTE_LIMIT),
-            "XERO_DAY_LIMIT": str(settings.XERO_DAY_LIMIT)}
+            "XERO_DAY_LIMIT": str(settings.XERO_DAY_LIMIT), "XERO_LIVE_SHARE": str(settings.XERO_LIVE_SHARE),
+            "XERO_APP_MINUTE_LIMIT": str(settings.XERO_APP_MINUTE_LIMIT)}
 
 
 def single_push(sandbox, world, tenant_id: str, samples: int) -> dict:

@@ -256,7 +256,9 @@ ROWS = [
     # --- 404, 429 (6.3, 6.4) -----------------------------------------------------------------------------
     ("404", 404, "The resource you're looking for cannot be found", {}, None, C.NOT_FOUND, ""),
     *[(f"429 {p}", 429, "", LIMIT(p), None, C.RATE_LIMITED, f"Xero's {p} limit")
-      for p in ("minute", "day", "concurrent", "appminute")],
+      for p in ("minute", "day", "concurrent")],
+    ("429 appminute", 429, "", LIMIT("appminute"), None, C.RATE_LIMITED,
+     "Xero's app-wide minute limit across all organisations is reached (not this organisation's)"),
     ("429 text, no headers", 429, "Rate limit exceeded", {}, None, C.RATE_LIMITED, ""),
     ("503 OAuth 1 rate limit", 503,
      "oauth_problem=rate%20limit%20exceeded&oauth_problem_advice=please%20wait%20before%20retrying%20the%20xero%20api",
