@@ -84,7 +84,7 @@ def estimate(connection: Connection, count: int) -> Estimate:
     budget = registry.hook().budget(connection=connection)
     minute_left = budget.minute_remaining if budget else None
     day_left = budget.day_remaining if budget else None
-    per_minute = (budget.per_minute if budget else None) or minute_left
+    per_minute = (budget.bulk_per_minute or budget.per_minute if budget else None) or minute_left
     seconds = 0.0
     if per_minute:
         now = minute_left if minute_left is not None else per_minute

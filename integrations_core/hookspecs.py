@@ -51,6 +51,8 @@ class Budget:
     day_remaining: int | None = None
     per_minute: int | None = None
     per_day: int | None = None
+    # What bulk work (a re-sync) may take of the minute, when the provider keeps a share for live pushes.
+    bulk_per_minute: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -145,5 +145,5 @@ def budget(tenant_id: str) -> Budget:
     """The organisation's budget as Xero last reported it, with its limits (for the engine's estimates)."""
     left = remaining(tenant_id)
     # A re-sync is bulk work: it takes the minute less the share kept for live pushes.
-    return Budget(minute_remaining=left["minute"], day_remaining=left["day"],
-                  per_minute=bulk_minute_limit(), per_day=settings.XERO_DAY_LIMIT)
+    return Budget(minute_remaining=left["minute"], day_remaining=left["day"], per_minute=settings.XERO_MINUTE_LIMIT,
+                  per_day=settings.XERO_DAY_LIMIT, bulk_per_minute=bulk_minute_limit())
