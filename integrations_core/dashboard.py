@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import bulk, registry
 from .errors import ErrorCategory
-from .health import connection_health
+from .health import connection_health_expression
 from .models import Connection, ConnectionState, InvoiceSync, ResyncRun, ResyncRunState, Supplier, SyncAttempt
 from .models import SyncState
 from .selectors import backlog_filter
@@ -119,10 +119,11 @@ def connections_needing_attention(*, now: dt.datetime | None = None) -> list[Fig
     """Connections expired (reconnect in Settings > Add-ons) and connected ones whose credentials lapse soon."""
     expired = Connection.objects.filter(state=ConnectionState.EXPIRED).count()
     figures = [Figure("expired", expired, _connections(state=ConnectionState.EXPIRED), "expired")]
-    lapsing = [c for c in Connection.objects.filter(state=ConnectionState.CONNECTED).select_related("supplier")
-               .defer("credentials") if connection_health(c, now) == "lapsing"]
+    lapsing = list(Connection.objects.filter(state=ConnectionState.CONNECTED)
+                   .annotate(health=connection_health_expression(now or timezone.now()))
+                   .filter(health="lapsing").values_list("pk", flat=True))
     figures.append(Figure("lapsing", len(lapsing), _connections(
-        state=ConnectionState.CONNECTED, id__in=",".join(str(c.pk) for c in lapsing) or "0"), "lapsing"))
+        state=ConnectionState.CONNECTED, id__in=",".join(map(str, lapsing)) or "0"), "lapsing"))
     return figures
 
 

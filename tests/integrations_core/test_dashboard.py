@@ -101,3 +101,17 @@ def test_people_without_the_permission_do_not_get_the_progress(client, db):
     client.force_login(User.objects.create_user("clerk", password="x", is_staff=True))
     assert client.get("/admin/integrations_core/resyncrun/progress/").status_code == 403
     assert Connection.objects.count() == 0
+
+
+def test_a_connection_about_to_lapse_is_counted_and_listed(support, supplier):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    ConnectionFactory(supplier=supplier, provider="xero", tenant_id="t-lapse",
+                      last_refreshed_at=timezone.now() - dt.timedelta(days=55))
+    ConnectionFactory(supplier=SupplierFactory(), provider="xero", tenant_id="t-fresh", last_refreshed_at=timezone.now())
+
+    count, url = _figure(support.get("/admin/").content.decode(), "dash-connections", "lapsing")
+
+    assert count == 1 and _listed(support, url) == 1
