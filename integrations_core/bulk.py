@@ -38,9 +38,11 @@ class ResyncOutcome:
 
     invoice_id: int
     number: str
-    # created / updated / paid / queued / skipped_locked / refused / failed / would_create / would_update
+    # created / updated / paid / queued / skipped_locked / refused / failed / would_create / would_update, or
+    # deferred: the remote's budget refused it unsent, to be pushed again after `retry_after` seconds (`defer`)
     result: str
     message: str = ""
+    retry_after: float | None = None
 
 
 @dataclasses.dataclass
@@ -96,12 +98,14 @@ def estimate(connection: Connection, count: int) -> Estimate:
 
 
 def resync(*, connection: Connection, invoices: list[Invoice], dry_run: bool = False,
-           progress: Progress | None = None) -> list[ResyncOutcome]:
+           progress: Progress | None = None, defer: bool = False) -> list[ResyncOutcome]:
     """Push the current state of `invoices` (of `connection`) now; one outcome per invoice, in their order.
 
     Locked invoices (paid in the remote) are skipped with the reason. Dry run: what would be created or
     updated, or refused (the plugin's `check_invoice`), without pushing. `progress(done, total)` is called as
-    chunks finish.
+    chunks finish. Nothing waits for the remote's budget: an invoice it refuses unsent (`rate_limited`) is
+    retried by the engine's policy (a push job when the budget returns), or with `defer` is left to the caller
+    (a re-sync run, which puts itself back until then) as `deferred`, with the wait.
     :raises ActionNotAllowed: the connection is not connected.
     """
     info = registry.provider(connection.provider)
@@ -127,7 +131,7 @@ def resync(*, connection: Connection, invoices: list[Invoice], dry_run: bool = F
     for start in range(0, len(to_push), CHUNK):
         chunk = to_push[start:start + CHUNK]
         if batch:
-            outcomes += _push_chunk(connection, chunk, syncs, kind)
+            outcomes += _push_chunk(connection, chunk, syncs, kind, defer)
         else:
             outcomes += [_queue(invoice, syncs[invoice.pk], kind, invoice.pk in made) for invoice in chunk]
         if progress:
@@ -168,7 +172,7 @@ def _queue(invoice: Invoice, sync: InvoiceSync, kind: str, new: bool) -> ResyncO
 
 
 def _push_chunk(connection: Connection, invoices: list[Invoice], syncs: dict[int, InvoiceSync],
-                kind: str) -> list[ResyncOutcome]:
+                kind: str, defer: bool = False) -> list[ResyncOutcome]:
     now = clock.now()
     ids = [syncs[i.pk].pk for i in invoices]
     with transaction.atomic():
@@ -197,6 +201,11 @@ def _push_chunk(connection: Connection, invoices: list[Invoice], syncs: dict[int
             outcomes.append(ResyncOutcome(invoice.pk, invoice.number, kind_done))
         else:
             error = result if isinstance(result, ClassifiedError) else ClassifiedError.of(ErrorCategory.UNKNOWN, name)
-            record_failure(sync.pk, attempt, error, invoice.version, claim=claims[sync.pk])
-            outcomes.append(ResyncOutcome(invoice.pk, invoice.number, "failed", error.message))
+            deferred = defer and error.category == ErrorCategory.RATE_LIMITED
+            record_failure(sync.pk, attempt, error, invoice.version, claim=claims[sync.pk], requeue=not deferred)
+            if deferred:
+                outcomes.append(ResyncOutcome(invoice.pk, invoice.number, "deferred", error.message,
+                                              retry_after=error.retry_after if error.retry_after is not None else 60.0))
+            else:
+                outcomes.append(ResyncOutcome(invoice.pk, invoice.number, "failed", error.message))
     return outcomes

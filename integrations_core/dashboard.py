@@ -139,7 +139,7 @@ def backlogs() -> list[Figure]:
 def runs_in_progress() -> list[RunProgress]:
     """Re-sync runs queued or running, with their progress and the estimate of what is left."""
     runs = (ResyncRun.objects.filter(state__in=[ResyncRunState.QUEUED, ResyncRunState.RUNNING])
-            .select_related("supplier", "connection").defer("outcomes", "connection__credentials").order_by("created_at"))
+            .select_related("supplier", "connection").defer("connection__credentials").order_by("created_at"))
     return [run_progress(run) for run in runs]
 
 

@@ -32,9 +32,9 @@ def reconcile_connections() -> int:
     return reconcile_all()
 
 
-def run_resync(run_id: int) -> None:
-    """Do one manual re-sync run (queue: bulk)."""
-    resync_run_execute(run_id=run_id)
+def run_resync(run_id: int, turn: int = 0) -> None:
+    """Do one turn of a manual re-sync run: its next chunk, then it queues the next turn (queue: bulk)."""
+    resync_run_execute(run_id=run_id, turn=turn)
 
 
 def push_credit_note(credit_note_id: int) -> str:

@@ -333,16 +333,20 @@ def _record_success_locked(sync_id: int, result: PushResult, version: int, snaps
     return sync.state
 
 
-def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, version: int, *, claim: int) -> str:
+def record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, version: int, *, claim: int,
+                   requeue: bool = True) -> str:
     """Record a failed push made under `claim` and apply the policy of its category (retry, fail, lock,
     expire). The attempt is always written; the sync is changed only if it is still `syncing` under
-    that claim (remote news, the sweep or another push that changed it meanwhile are kept)."""
-    sync = _record_failure(sync_id, attempt, error, claim)
+    that claim (remote news, the sweep or another push that changed it meanwhile are kept).
+    `requeue=False`: a retry is due but its caller pushes it (a re-sync run takes back what the budget refused),
+    so no push job is queued for it."""
+    sync = _record_failure(sync_id, attempt, error, claim, requeue)
     _log_outcome(sync_id, attempt, sync.state, sync)
     return sync.state
 
 
-def _record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, claim: int) -> InvoiceSync:
+def _record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, claim: int,
+                    requeue: bool = True) -> InvoiceSync:
     policy = POLICY[error.category]
     delay = None
     with transaction.atomic():
@@ -383,7 +387,7 @@ def _record_failure(sync_id: int, attempt: SyncAttempt, error: ClassifiedError, 
         else:
             sync.repush = False  # a retry pushes the latest version anyway; locked/expired push nothing
         sync.save()
-        if delay is not None and sync.state == SyncState.RETRYING:
+        if delay is not None and sync.state == SyncState.RETRYING and requeue:
             connection = sync.connection
             transaction.on_commit(lambda: enqueue_push(sync.id, connection, delay=delay))
     return sync

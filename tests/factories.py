@@ -123,3 +123,14 @@ def missed_while_expired(connection, count: int, product=None) -> list:
     connection.state = "connected"
     connection.save()
     return invoices
+
+
+def finished_run(connection, invoices, *, result: str = "created", message: str = ""):
+    """A re-sync run of `connection` that is done, with `result` for each of `invoices`."""
+    from integrations_core.models import ResyncRun
+
+    run = ResyncRun.objects.create(supplier_id=connection.supplier_id, connection=connection, state="done",
+                                   total=len(invoices), done=len(invoices))
+    run.items.bulk_create([run.items.model(run=run, invoice=i, number=i.number, result=result, message=message)
+                           for i in invoices])
+    return run

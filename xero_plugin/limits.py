@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 
 from django.conf import settings
-from limits import RateLimitItemPerDay, RateLimitItemPerMinute, storage, strategies
+from limits import RateLimitItem, RateLimitItemPerSecond, storage, strategies
 
 from integrations_core import plugin_api
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
@@ -33,8 +33,19 @@ def _limiter(url: str):
     return strategies.FixedWindowRateLimiter(store)
 
 
-def _items():
-    return (RateLimitItemPerMinute(settings.XERO_MINUTE_LIMIT), RateLimitItemPerDay(settings.XERO_DAY_LIMIT))
+def _window(amount: int, seconds: int) -> RateLimitItem:
+    """`amount` calls per window of `seconds` of Xero's clock: shorter by XERO_CLOCK_SCALE against a local Xero
+    whose clock is scaled, so that our windows turn with its own."""
+    scale = settings.XERO_CLOCK_SCALE if settings.XERO_CLOCK_SCALE > 0 else 1.0
+    return RateLimitItemPerSecond(amount, max(1, round(seconds / scale)))
+
+
+def _minute(amount: int) -> RateLimitItem:
+    return _window(amount, 60)
+
+
+def _items() -> tuple[tuple[str, RateLimitItem], ...]:
+    return ("minute", _minute(settings.XERO_MINUTE_LIMIT)), ("day", _window(settings.XERO_DAY_LIMIT, 86400))
 
 
 @contextmanager
@@ -70,16 +81,15 @@ def spend(tenant_id: str, calls: int = 1, *, bulk: bool | None = None) -> None:
     """
     limiter = _limiter(settings.REDIS_URL or "")
     if _bulk.get() if bulk is None else bulk:
-        item = RateLimitItemPerMinute(bulk_minute_limit())
+        item = _minute(bulk_minute_limit())
         if not limiter.hit(item, "xero-bulk", tenant_id, cost=calls):
             raise _refuse(limiter, item, ("xero-bulk", tenant_id),
                           "bulk work's part of the organisation's minute budget is spent "
                           f"({settings.XERO_MINUTE_LIMIT - item.amount} calls a minute are kept for live pushes)")
-    for item in _items():
+    for window, item in _items():
         if not limiter.hit(item, "xero", tenant_id, cost=calls):
-            raise _refuse(limiter, item, ("xero", tenant_id),
-                          f"the organisation's {item.GRANULARITY.name} budget is spent")
-    app = RateLimitItemPerMinute(settings.XERO_APP_MINUTE_LIMIT)
+            raise _refuse(limiter, item, ("xero", tenant_id), f"the organisation's {window} budget is spent")
+    app = _minute(settings.XERO_APP_MINUTE_LIMIT)
     if not limiter.hit(app, "xero-app", "minute", cost=calls):
         raise _refuse(limiter, app, ("xero-app", "minute"), APP_BUDGET_SPENT)
 

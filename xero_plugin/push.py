@@ -9,8 +9,6 @@ a cancel or a renumber whose invoice's id we never learned finds it by its numbe
 
 from __future__ import annotations
 
-import time
-
 from xero_python.accounting import Invoice as XeroInvoice, Invoices
 
 from integrations_core.plugin_api import invoice_content
@@ -227,27 +225,15 @@ def _settle(client: XeroClient, connection: Connection, invoices: list[Invoice],
     return outcomes
 
 
-def _upsert_within_budget(client, connection, invoices, syncs, remote_ids, max_wait: float = 3600.0):
-    """Bulk work waits for the organisation's budget instead of failing: it is a long job by nature."""
-    waited = 0.0
-    while True:
-        try:
-            return _upsert(client, connection, invoices, syncs, remote_ids)
-        except Exception as exc:
-            classified = classify_failure(exc)
-            wait = classified.retry_after or 0
-            if classified.category.value != "rate_limited" or waited + wait > max_wait:
-                raise
-        time.sleep(wait)
-        waited += wait
-
-
 def push_many(connection: Connection, invoices: list[Invoice],
               syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
     """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice.
     `syncs` (one per invoice, on this connection) give the InvoiceIDs known: those invoices are sent with
     theirs, so a renumbered one updates its Xero invoice. Every Xero call made for them is bulk work: it leaves
-    the organisation's live share of the minute (XERO_LIVE_SHARE) to the engine's pushes."""
+    the organisation's live share of the minute (XERO_LIVE_SHARE) to the engine's pushes.
+
+    Nothing waits for a budget here: once the organisation's (or the app's) budget refuses a call, that chunk and
+    every one after it answer `rate_limited` with the wait, unsent, for the engine to push them when it returns."""
     with limits.bulk_calls():
         return _push_many(connection, invoices, syncs)
 
@@ -270,15 +256,20 @@ def _push_many(connection: Connection, invoices: list[Invoice],
             outcomes[index] = classify_exception(exc)
             continue
         pending.append(index)
+    refused: ClassifiedError | None = None  # the budget's refusal: what is left is not sent
     for start in range(0, len(pending), BATCH):
         chunk = pending[start:start + BATCH]
-        try:
-            results = _upsert_within_budget(client, connection, [invoices[i] for i in chunk],
-                                            [syncs[i] for i in chunk], [known[i] for i in chunk])
-        except PushError as error:
-            results = [error.classified] * len(chunk)
-        except Exception as exc:
-            results = [classify_exception(exc)] * len(chunk)
+        if refused is not None:
+            results = [refused] * len(chunk)
+        else:
+            try:
+                results = _upsert(client, connection, [invoices[i] for i in chunk], [syncs[i] for i in chunk],
+                                  [known[i] for i in chunk])
+            except Exception as exc:
+                error = classify_failure(exc)
+                if error.category == ErrorCategory.RATE_LIMITED:
+                    refused = error
+                results = [error] * len(chunk)
         for index, result in zip(chunk, results):
             outcomes[index] = result
     return outcomes  # type: ignore[return-value]

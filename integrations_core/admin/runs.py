@@ -36,7 +36,7 @@ class ResyncRunAdmin(admin.ModelAdmin):
             return JsonResponse({"error": "You may not view re-sync runs."}, status=403)
         runs = {run.id: run for run in runs_in_progress()}
         asked = [int(i) for i in request.GET.getlist("id") if i.isdigit() and int(i) not in runs]
-        for run in ResyncRun.objects.filter(pk__in=asked).select_related("supplier", "connection").defer("outcomes"):
+        for run in ResyncRun.objects.filter(pk__in=asked).select_related("supplier", "connection"):
             runs[run.pk] = run_progress(run)
         return JsonResponse({"runs": [asdict(run) for run in runs.values()]})
 

@@ -6,7 +6,7 @@ from .connection import Connection, ConnectionState, ConnectLink, ContactLink, S
 from .event import RemoteEvent
 from .invoice import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from .money import CreditNote, CreditNoteState, InvoiceDocument, InvoicePayment, PaymentRecord
-from .run import ResyncRun, ResyncRunState
+from .run import ResyncRun, ResyncRunItem, ResyncRunState
 from .sync import InvoiceSync, SyncAttempt, SyncState, Trigger, TriggerKind
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Product",
     "RemoteEvent",
     "ResyncRun",
+    "ResyncRunItem",
     "ResyncRunState",
     "SettingsChange",
     "Supplier",

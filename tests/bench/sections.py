@@ -49,6 +49,11 @@ def _bulk(quick: bool) -> dict:
     return xero.bulk_resync(box, world, _tenant(), invoices=1000 if quick else 10000)
 
 
+def _resync_100k(quick: bool) -> dict:
+    box, world = _world()
+    return xero.resync_memory(box, world, _tenant(), invoices=10000 if quick else 100000)
+
+
 def _per_invoice(quick: bool) -> dict:
     box, world = _world()
     return xero.per_invoice_resync(box, world, invoices=100 if quick else 500)
@@ -90,6 +95,7 @@ def _coalescing(world, quick, env):
 
 SECTIONS = {
     "bulk_resync": _bulk,
+    "resync_100k": _resync_100k,
     "per_invoice_resync": _per_invoice,
     "single_push": _single,
     "worker_pushes_per_s": functools.partial(_with_xero_env, _throughput),

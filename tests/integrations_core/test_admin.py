@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from integrations_core.api_keys import api_key_create
 from integrations_core.models import ApiKey, Connection, InvoiceSync, RemoteEvent, ResyncRun, SyncState
-from tests.factories import ConnectionFactory, ProductFactory, make_invoice, missed_while_expired, support_user
+from tests.factories import (ConnectionFactory, ProductFactory, finished_run, make_invoice, missed_while_expired,
+                             support_user)
 from xero_plugin.sandbox import TENANT_NZ
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +48,7 @@ def test_every_support_page_renders_and_no_secret_shows(who, client, supplier):
     invoice = make_invoice(supplier)
     _failed(invoice, connection)
     key, raw = api_key_create(supplier=supplier)
-    run = ResyncRun.objects.create(supplier=supplier, connection=connection, total=1, done=1, state="done",
-                                   outcomes=[{"number": invoice.number, "result": "created", "message": ""}])
+    run = finished_run(connection, [invoice])
     event = RemoteEvent.objects.create(provider="xero", key="e-1", tenant_id="t-1", category="INVOICE",
                                        event_type="UPDATE", resource_id="r-1")
     product_id = invoice.lines.first().product_id

@@ -2,10 +2,11 @@
 
 import django_filters
 from django import forms
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, viewsets
 
-from ...models import ResyncRun, ResyncRunState
+from ...models import ResyncRun, ResyncRunItem, ResyncRunState
 from ..filters import BlankRefusingForm
 from ..pagination import NewestFirst
 from ..scoping import SupplierScoped
@@ -41,5 +42,6 @@ class ResyncRunViewSet(SupplierScoped, mixins.ListModelMixin, mixins.RetrieveMod
     pagination_class = NewestFirst
 
     def get_queryset(self):
-        qs = ResyncRun.objects.select_related("connection")
+        done = ResyncRunItem.objects.exclude(result="").order_by("id")
+        qs = ResyncRun.objects.select_related("connection").prefetch_related(Prefetch("items", queryset=done))
         return qs if self.supplier_id is None else qs.filter(supplier_id=self.supplier_id)

@@ -29,8 +29,8 @@ import pytest
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
 
-from integrations_core.models import ResyncRun, SyncState
-from tests.factories import (ConnectionFactory, ProductFactory, SupplierFactory, api_key_for, make_invoice,
+from integrations_core.models import SyncState
+from tests.factories import (ConnectionFactory, finished_run, ProductFactory, SupplierFactory, api_key_for, make_invoice,
                              missed_while_expired)
 from tests.integrations_core.api.conftest import client_with_key
 
@@ -122,9 +122,7 @@ def seeded(supplier):
     sync.state, sync.error_category, sync.error_message = SyncState.FAILED, "invalid_account_or_tax", "bad code"
     sync.save()
     missed_while_expired(connection, 2)
-    runs = [ResyncRun.objects.create(supplier=supplier, connection=connection, state="done", total=1, done=1,
-                                     outcomes=[{"invoice_id": bad.pk, "number": bad.number, "result": "queued",
-                                                "message": ""}]) for _ in range(2)]
+    runs = [finished_run(connection, [bad], result="queued") for _ in range(2)]
     return {"connections": connection.pk, "invoices": invoice.pk, "syncs": sync.pk, "resync-runs": runs[0].pk,
             "invoices_cancel_create": to_cancel.pk, "invoices_mark_paid_create": to_pay.pk}
 

@@ -2,6 +2,7 @@
 Xero's manual re-sync from the command line, with an estimate, a progress bar and a summary table."""
 
 import datetime as dt
+import time
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
@@ -52,8 +53,7 @@ class Command(BaseCommand):
                                   f"({self._selection(options)}).")
                 return
             self.stderr.write(estimate(connection, len(invoices)).describe())
-            outcomes = resync(connection=connection, invoices=invoices, dry_run=options["dry_run"],
-                                     progress=self._progress)
+            outcomes = self._resync(connection, invoices, options["dry_run"])
         except ServiceError as error:
             raise CommandError(error.message) from None
         self.stderr.write("")
@@ -64,6 +64,20 @@ class Command(BaseCommand):
             self.stdout.write(f"{o.number:<{width}}  {o.result:<15} {o.message}")
         counts = Counter(o.result for o in outcomes)
         self.stdout.write("summary: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"))
+
+    def _resync(self, connection, invoices, dry_run: bool):
+        """The re-sync, waiting here (a person's terminal, not a worker) whenever Xero's budget is spent and
+        pushing what it refused once it returns."""
+        by_id = {invoice.pk: invoice for invoice in invoices}
+        outcomes = {o.invoice_id: o for o in resync(connection=connection, invoices=invoices, dry_run=dry_run,
+                                                      defer=True, progress=self._progress)}
+        while deferred := [o for o in outcomes.values() if o.result == "deferred"]:
+            wait = max(o.retry_after or 0 for o in deferred)
+            self.stderr.write(f"\nXero's budget is spent: {len(deferred)} invoices wait {wait:.0f} s for it.")
+            time.sleep(wait)
+            again = select_invoices(connection=connection, invoice_ids=[o.invoice_id for o in deferred])
+            outcomes.update((o.invoice_id, o) for o in resync(connection=connection, invoices=again, defer=True))
+        return [outcomes[pk] for pk in by_id]
 
     @staticmethod
     def _selection(options) -> str:
