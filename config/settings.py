@@ -257,6 +257,8 @@ INTEGRATIONS_RETRY_MAX_SECONDS = float(env("INTEGRATIONS_RETRY_MAX_SECONDS", "36
 # "Order updated" pushes wait this long so that a burst of edits makes one push of the last version
 # (with a push in flight: at most two). Generated and paid invoices push at once.
 INTEGRATIONS_COALESCE_SECONDS = float(env("INTEGRATIONS_COALESCE_SECONDS", "2"))
+# RQ workers per `integrations_worker` process, each in a thread: pushes overlap while they wait on Xero.
+INTEGRATIONS_WORKER_THREADS = int(env("INTEGRATIONS_WORKER_THREADS", "8"))
 # A sync still `syncing` after this long has lost its worker; the sweep queues it again.
 INTEGRATIONS_STUCK_AFTER_SECONDS = float(env("INTEGRATIONS_STUCK_AFTER_SECONDS", "600"))
 # A sync `queued` this long with no push job in RQ (Redis lost its data) is queued again by the sweep.

@@ -217,7 +217,7 @@ def test_make_serve_syncs_invoices_through_its_workers_and_stops_on_ctrl_c(make_
     # Each Procfile line is honcho's `sh -c LINE`, in a session of its own, and the program it runs.
     shells = {pid for pid, (*_rest, cmd) in seen.items() if cmd.startswith("/bin/sh -c ")}
     programs = [cmd for ppid, _session, _start, cmd in seen.values() if ppid in shells]
-    for wanted, count in (("gunicorn config.wsgi", 1), ("manage.py rqworker", WORKERS),
+    for wanted, count in (("gunicorn config.wsgi", 1), ("manage.py integrations_worker", WORKERS),
                           ("manage.py integrations_scheduler", 1), ("manage.py rqcron config.cron", 1),
                           ("manage.py xero_sandbox", 1)):
         assert sum(wanted in cmd for cmd in programs) == count, (wanted, programs)

@@ -1,8 +1,12 @@
 """The one module that builds xero-python clients (XERO.md 9.1, 9.4).
 
-One ApiClient per connection per process keeps its HTTP connections alive between pushes. The SDK's
-urllib3 retries are switched off: left on, they sleep through a 429's Retry-After and re-send a PUT after
-a read timeout. Our engine owns the retry policy.
+One ApiClient per connection per process, shared by a worker's threads (integrations_core.worker_threads): the
+token it sends is the calling thread's own (set by `client_for`), and the Authorization header is built from it
+without the SDK's habit of copying it onto the shared Configuration's OAuth2Token on every call (one thread's
+token could go out with another's call). Every client of the process sends through one urllib3 PoolManager
+(thread-safe), which keeps the HTTP connections alive between pushes, a few per host whatever the number of
+clients. The SDK's urllib3 retries are switched off: left on, they sleep through a 429's Retry-After and
+re-send a PUT after a read timeout. Our engine owns the retry policy.
 """
 
 from __future__ import annotations
@@ -24,29 +28,61 @@ from . import limits
 from .tokens import fresh_token
 
 log = logging.getLogger(__name__)
-_clients: dict[tuple, XeroClient] = {}
+_clients: dict[tuple, XeroClient] = {}  # by (connection, Xero's URL, app)
 _lock = threading.Lock()
+_pool = None  # the process's urllib3 PoolManager, shared by every client
+_pool_lock = threading.Lock()  # not _lock: a client is built under that one
+POOL_MAXSIZE = 64  # kept-alive connections per host: more than a process's threads, so none is dropped
+
+
+class _ThreadToken(OAuth2Token):
+    """The SDK's OAuth2Token, but the header is the calling thread's token and nothing is written to this shared
+    object. No refresh by the SDK either: `tokens.fresh_token` refreshes, under its lock (a 401 TokenExpired
+    makes `call` do so)."""
+
+    def create_auth_settings(self, api_client):
+        token = api_client.get_oauth2_token()
+        return {"type": "oauth2", "in": "header", "key": "Authorization",
+                "value": f"{token.get('token_type') or 'Bearer'} {token.get('access_token')}"}
 
 
 class XeroClient:
-    """The SDK's APIs for one connection; `token` is what the SDK's getter returns."""
+    """The SDK's APIs for one connection; `token` (the calling thread's) is what the SDK's getter returns."""
 
     def __init__(self):
         TokenApi.refresh_token_url = settings.XERO_TOKEN_URL
         TokenApi.revoke_token_url = settings.XERO_REVOCATION_URL
         TokenApi.client_credentials_token_url = settings.XERO_TOKEN_URL
-        self.token: dict = {}
+        self._local = threading.local()
         config = Configuration()
         # Configuration() returns a copy of the first one ever made: set our own token object.
-        config.oauth2_token = OAuth2Token(client_id=settings.XERO_CLIENT_ID, client_secret=settings.XERO_CLIENT_SECRET)
+        config.oauth2_token = _ThreadToken(client_id=settings.XERO_CLIENT_ID, client_secret=settings.XERO_CLIENT_SECRET)
         self.api_client = ApiClient(config, pool_threads=1, oauth2_token_getter=lambda: self.token,
                                     oauth2_token_saver=self._save)
-        self.api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False
+        self.api_client.rest_client.pool_manager = _shared_pool(self.api_client.rest_client.pool_manager)
         self.accounting = AccountingApi(self.api_client, base_url=settings.XERO_ACCOUNTING_URL)
         self.identity = IdentityApi(self.api_client, base_url=settings.XERO_IDENTITY_URL)
 
+    @property
+    def token(self) -> dict:
+        return getattr(self._local, "token", {})
+
+    @token.setter
+    def token(self, value: dict) -> None:
+        self._local.token = value
+
     def _save(self, token):
         self.token = dict(token)
+
+
+def _shared_pool(built):
+    """The process's one PoolManager (the first client's, with its TLS settings), retries off."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            built.connection_pool_kw.update(retries=False, maxsize=POOL_MAXSIZE)
+            _pool = built
+        return _pool
 
 
 def timeout() -> tuple[float, float]:
@@ -55,7 +91,7 @@ def timeout() -> tuple[float, float]:
 
 
 def client_for(connection: Connection) -> XeroClient:
-    """A client for the connection, with a fresh access token set (refreshed first if near expiry)."""
+    """A client for the connection, with a fresh access token set for this thread (refreshed first if near expiry)."""
     key = (connection.pk, settings.XERO_ACCOUNTING_URL, settings.XERO_CLIENT_ID)
     with _lock:
         client = _clients.get(key)

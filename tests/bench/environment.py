@@ -50,12 +50,12 @@ def database_url() -> str:
 
 
 class WorkerPool:
-    """`n` RQ worker processes (`manage.py rqworker`), on the run's database and Redis, and (`scheduler`)
+    """`n` RQ worker processes (`manage.py rqworker`, or `command`), on the run's database and Redis, and (`scheduler`)
     two scheduler processes (`manage.py integrations_scheduler`), one holding the lock and one standing by."""
 
     def __init__(self, n: int, queues=("pushes", "bulk", "maintenance"), env: dict | None = None,
-                 scheduler: bool = True):
-        self.n, self.queues, self.scheduler = n, queues, scheduler
+                 scheduler: bool = True, command=("rqworker",)):
+        self.n, self.queues, self.scheduler, self.command = n, queues, scheduler, tuple(command)
         self.env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,
                     "RQ_LOG_LEVEL": "ERROR", "LOG_LEVEL": "ERROR", **(env or {})}
         self.processes: list[subprocess.Popen] = []
@@ -69,7 +69,7 @@ class WorkerPool:
         return self
 
     def _spawn(self) -> subprocess.Popen:
-        return self._popen("rqworker", "-v", "0", *self.queues)
+        return self._popen(*self.command, "-v", "0", *self.queues)
 
     def _spawn_scheduler(self) -> subprocess.Popen:
         return self._popen("integrations_scheduler", *self.queues)

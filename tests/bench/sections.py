@@ -89,6 +89,14 @@ def _invoice_list(quick: bool) -> dict:
     return invoice_list(quick=quick)
 
 
+def _latency_bound(quick: bool) -> dict:
+    from .latency import latency_bound
+
+    if quick:
+        return latency_bound(orgs=40, pushes=600, workers=2, threads=8)
+    return latency_bound(orgs=200, pushes=6000, workers=4, threads=16)
+
+
 def _coalescing(world, quick, env):
     return pushes.coalescing(world.connection, world.product, env=env)
 
@@ -102,4 +110,5 @@ SECTIONS = {
     "trigger_latency_ms": functools.partial(_with_xero_env, _latency),
     "coalescing": functools.partial(_with_xero_env, _coalescing),
     "invoice_list": _invoice_list,
+    "latency_bound": _latency_bound,
 }

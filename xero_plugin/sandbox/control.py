@@ -43,6 +43,10 @@ class SandboxControl:
         """``[{"tenantId", "tenantName", "region", "currency"}]`` for the seeded organisations."""
         return self._call("GET", "tenants")
 
+    def add_organisations(self, count: int) -> list:
+        """Seed `count` more organisations like Demo Company (NZ) (until the next reset); their tenant ids."""
+        return self._call("POST", "organisations", {"count": count})
+
     def health(self) -> dict:
         return self._call("GET", "health")
 

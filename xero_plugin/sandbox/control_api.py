@@ -47,6 +47,17 @@ def _reset(app, req, body):
     return _ok()
 
 
+def _add_organisations(app, req, body):
+    count = int(body["count"])
+    if not 1 <= count <= 10000:
+        raise ValueError("count must be 1 to 10000")
+    with app.state.lock:
+        first = 1 + sum(1 for o in app.state.orgs.values() if o["name"].startswith("Extra Organisation "))
+        added = seed.extra_organisations(first, count, app.state.clock.now())
+        app.state.orgs.update(added)
+    return _ok(list(added))
+
+
 def _tenants(app, req, body):
     return _ok([{"tenantId": t, "tenantName": o["name"], "region": o["region"], "currency": o["currency"]}
                 for t, o in app.state.orgs.items()])
@@ -434,6 +445,7 @@ _ROUTES = {
     ("GET", "health"): _health,
     ("POST", "reset"): _reset,
     ("GET", "tenants"): _tenants,
+    ("POST", "organisations"): _add_organisations,
     ("POST", "auto_approve"): _auto_approve,
     ("POST", "tokens"): _tokens,
     ("POST", "faults"): _add_fault,

@@ -196,10 +196,10 @@ def _contact(tenant_id, row, now):
     }
 
 
-def seed_organisations(now: float) -> dict:
-    """Fresh organisations keyed by tenant id (see the module docstring)."""
+def seed_organisations(now: float, rows=_ORGS) -> dict:
+    """Fresh organisations keyed by tenant id (see the module docstring); `rows` as `_ORGS`'s."""
     orgs = {}
-    for tenant_id, name, region, currency, tz, short, foreign in _ORGS:
+    for tenant_id, name, region, currency, tz, short, foreign in rows:
         taxes = _AU_TAX if region == "AU" else _NZ_TAX
         contacts = [_contact(tenant_id, row, now) for row in _CONTACTS]
         orgs[tenant_id] = {
@@ -223,6 +223,14 @@ def seed_organisations(now: float) -> dict:
             "end_of_year_lock_date": None,   # ISO day or None (Organisation.EndOfYearLockDate)
         }
     return orgs
+
+
+def extra_organisations(first: int, count: int, now: float) -> dict:
+    """`count` more NZ organisations like Demo Company (NZ), numbered from `first`, with stable ids: "Extra
+    Organisation 1", ... (for benchmarks of many organisations: Xero's limits are per organisation)."""
+    rows = [(stable_id("extra-org", str(n)), "Extra Organisation %d" % n, "NZ", "NZD", "NEWZEALANDSTANDARDTIME",
+             "!extra%d" % n, ("AUD",)) for n in range(first, first + count)]
+    return seed_organisations(now, rows)
 
 
 def currency_row(code: str, description: str | None = None) -> dict:
