@@ -1,4 +1,5 @@
-"""Pushing invoices to Xero: one (the engine's push) or up to 50 in a call (the manual re-sync).
+"""Pushing invoices to Xero: one (the engine's push) or up to 50 in a call (the manual re-sync, and the engine's
+waiting live pushes of one organisation taken together).
 
 Exactly once: invoices are sent with POST /Invoices, which Xero upserts by InvoiceID (sent once we know
 it, so a renumbered invoice updates its Xero invoice) or else by ACCREC InvoiceNumber, with an
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from django.db import InterfaceError, OperationalError
 from xero_python.accounting import Invoice as XeroInvoice, Invoices
 
 from integrations_core.plugin_api import invoice_content
@@ -242,18 +244,26 @@ def _upsert_within_budget(client, connection, invoices, syncs, remote_ids, max_w
         waited += wait
 
 
-def push_many(connection: Connection, invoices: list[Invoice],
-              syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
+def push_many(connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync], *,
+              live: bool = False) -> list[PushResult | ClassifiedError]:
     """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice.
     `syncs` (one per invoice, on this connection) give the InvoiceIDs known: those invoices are sent with
     theirs, so a renumbered one updates its Xero invoice. Every Xero call made for them is bulk work: it leaves
-    the organisation's live share of the minute (XERO_LIVE_SHARE) to the engine's pushes."""
+    the organisation's live share of the minute (XERO_LIVE_SHARE) to the engine's pushes, and waits for the
+    budget instead of failing.
+
+    `live`: the engine's live pushes taken together (none void: those go through `push_one`). Each invoice ends
+    as `push_one` would end it: the same pre-flight (its currency checked against the organisation's, cached), the
+    calls spent from the live minute, a spent budget answered at once (`rate_limited`: the engine's policy retries
+    at the window's reset) instead of waited for, and a lost database connection raised for the engine."""
+    if live:
+        return _push_many(connection, invoices, syncs, live=True)
     with limits.bulk_calls():
         return _push_many(connection, invoices, syncs)
 
 
-def _push_many(connection: Connection, invoices: list[Invoice],
-               syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
+def _push_many(connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync],
+               live: bool = False) -> list[PushResult | ClassifiedError]:
     client = client_for(connection)
     known = [sync.remote_id for sync in syncs]
     chosen = settings.values(connection)
@@ -261,24 +271,34 @@ def _push_many(connection: Connection, invoices: list[Invoice],
     pending = []
     for index, invoice in enumerate(invoices):
         try:
-            preflight.check(connection, invoice, client, chosen, currency=False)
+            preflight.check(connection, invoice, client, chosen, currency=live)
             known[index] = known[index] or _id_under_earlier_number(client, connection, invoice)
         except PushError as refused:
             outcomes[index] = refused.classified
             continue
         except Exception as exc:
+            _raise_if_ours(exc, live)
             outcomes[index] = classify_exception(exc)
             continue
         pending.append(index)
+    upsert = _upsert if live else _upsert_within_budget  # a live push is refused by a spent budget, never waits
     for start in range(0, len(pending), BATCH):
         chunk = pending[start:start + BATCH]
         try:
-            results = _upsert_within_budget(client, connection, [invoices[i] for i in chunk],
-                                            [syncs[i] for i in chunk], [known[i] for i in chunk])
+            results = upsert(client, connection, [invoices[i] for i in chunk], [syncs[i] for i in chunk],
+                             [known[i] for i in chunk])
         except PushError as error:
             results = [error.classified] * len(chunk)
         except Exception as exc:
+            _raise_if_ours(exc, live)
             results = [classify_exception(exc)] * len(chunk)
         for index, result in zip(chunk, results):
             outcomes[index] = result
     return outcomes  # type: ignore[return-value]
+
+
+def _raise_if_ours(exc: Exception, live: bool) -> None:
+    """Live pushes leave a lost database connection (ours, not Xero's) to the engine, which retries them as it
+    retries `push_one`'s."""
+    if live and isinstance(exc, (OperationalError, InterfaceError)):
+        raise exc
