@@ -38,7 +38,8 @@ class ProviderInfo:
     concurrency: int | None = None
     # Credentials lapse after this many days unused (Xero's refresh token: 60); None if they do not.
     idle_lifetime_days: int | None = None
-    # Invoices per remote call on the batch path (`push_invoices`): a re-sync's estimate counts calls in these.
+    # Invoices per remote call on the batch path (`push_invoices`): a re-sync's estimate counts calls in these, and
+    # a live push takes up to this many waiting pushes of its connection together (when more than 1).
     batch_size: int = 1
 
 
@@ -209,7 +210,7 @@ def push_invoice(connection: Connection, invoice: Invoice, sync: InvoiceSync) ->
 
 @hookspec(firstresult=True)
 def push_invoices(
-    connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync]
+    connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync], live: bool = False
 ) -> list[PushResult | ClassifiedError] | None:
     """Push many invoices in as few remote calls as the provider allows (the batch path). Optional.
 
@@ -219,6 +220,18 @@ def push_invoices(
     `push_invoice`. The same rules as `push_invoice` apply to each invoice (current version, safe to repeat).
     `ProviderInfo.batch_size` says how many invoices go to one remote call.
 
+    The engine also calls it for live pushes (`live=True`): when a push job claims its sync while other syncs of
+    the same connection are waiting and due, it takes up to `batch_size - 1` of them with it, at most
+    `batch_size` invoices in all, none of them void (a void invoice goes alone through `push_invoice`). Each
+    invoice's outcome must then be what `push_invoice` would have made of it (the same pre-flight refusals and
+    messages), and the calls are live work: they spend what the remote allows live pushes, and a budget that is
+    spent is answered at once (`rate_limited`, with `retry_after`), never waited for. Only `batch_size > 1`
+    takes live pushes together.
+
+    :param live: True for the engine's live pushes taken together; False (or not passed) for a re-sync run, bulk
+        work. An implementation that takes it declares it with the same default (`live=False`): pluggy passes an
+        argument with a default only to an implementation that declares one. One that leaves it out treats every
+        call alike.
     :return: one entry per invoice, in order: a `PushResult` or the `ClassifiedError` of that invoice;
         None if the connection is not this plugin's.
     :raises Exception: the whole call failed; the engine classifies it (`classify_error`) for every invoice.

@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError, connection as db, transa
 from django.db.models import Q
 from rq import get_current_job
 
-from . import clock, log_context, push_statements, queue, registry
+from . import clock, live_batch, log_context, push_statements, queue, registry
 from .changes import invoice_snapshot, locked_difference
 from .credit_notes import credit_note_propose
 from .errors import ClassifiedError, ErrorCategory, PushError
@@ -124,25 +124,50 @@ def _push(sync_id: int) -> str | None:
                                     "attempts": sync.attempts})
     # Written once, with its outcome; a push cut short by a dead worker is recorded by the sweep.
     attempt = SyncAttempt(sync=sync, trigger=sync.last_trigger, version=invoice.version, started_at=sync.syncing_since)
+    waiting = with_database_retry(lambda: live_batch.claim_waiting(
+        sync=sync, invoice=invoice, connection=connection, coalescing=coalesce_delay(TriggerKind.ORDER_UPDATED)))
+    if waiting:
+        return _push_together(connection, sync, attempt, waiting)
     try:
         result = registry.hook().push_invoice(connection=connection, invoice=invoice, sync=sync)
         if result is None:
             raise RuntimeError(f"No plugin answered push_invoice for provider {connection.provider!r}.")
-    except (OperationalError, InterfaceError) as exc:
+    except Exception as exc:  # every failure is classified and recorded; none escapes to the worker
+        result = exc
+    return _record_outcome(connection, sync, invoice, attempt, result)
+
+
+def _push_together(connection: Connection, sync: InvoiceSync, attempt: SyncAttempt, waiting: dict[int, int]) -> str:
+    """The job's push with the connection's waiting pushes it claimed (`waiting`: sync id -> claim), in one batch
+    call (`live_batch`); each outcome recorded as a single push's. :return: the state of the job's own sync."""
+    syncs = [sync, *with_database_retry(lambda: live_batch.load(waiting, connection))]
+    attempts = [attempt, *(SyncAttempt(sync=s, trigger=s.last_trigger, version=s.invoice.version,
+                                       started_at=s.syncing_since) for s in syncs[1:])]
+    results = live_batch.push_together(connection=connection, syncs=syncs)
+    states = [_record_outcome(connection, s, s.invoice, a, r) for s, a, r in zip(syncs, attempts, results)]
+    return states[0]
+
+
+def _record_outcome(connection: Connection, sync: InvoiceSync, invoice: Invoice, attempt: SyncAttempt,
+                    result) -> str:
+    """Record one push under its claim: `result` is its `PushResult`, the `ClassifiedError` a batch answered for
+    it, or the exception it raised (classified by the plugin)."""
+    if isinstance(result, PushResult):
+        snapshot = invoice_snapshot(invoice)
+        return with_database_retry(
+            lambda: record_success(sync.id, attempt, result, invoice.version, snapshot=snapshot, claim=sync.claim))
+    if isinstance(result, (OperationalError, InterfaceError)):
         # Our database went away under the plugin (it reads links, records parts): a retry is safe, as every push
         # is idempotent; it is not the remote's refusal.
         db.close()
         error = ClassifiedError.of(ErrorCategory.TRANSIENT, registry.provider(connection.provider).name,
-                                   detail=f"the database connection was lost during the push ({type(exc).__name__})")
-        return with_database_retry(
-            lambda: record_failure(sync.id, attempt, error, invoice.version, claim=sync.claim))
-    except Exception as exc:  # every failure is classified and recorded; none escapes to the worker
-        error = classify(connection, exc)
-        return with_database_retry(
-            lambda: record_failure(sync.id, attempt, error, invoice.version, claim=sync.claim))
-    snapshot = invoice_snapshot(invoice)
-    return with_database_retry(
-        lambda: record_success(sync.id, attempt, result, invoice.version, snapshot=snapshot, claim=sync.claim))
+                                   detail=f"the database connection was lost during the push ({type(result).__name__})")
+    elif isinstance(result, ClassifiedError):
+        error = result
+    else:
+        error = classify(connection, result if isinstance(result, BaseException) else RuntimeError(
+            f"push_invoices of {connection.provider!r} answered {result!r}"))
+    return with_database_retry(lambda: record_failure(sync.id, attempt, error, invoice.version, claim=sync.claim))
 
 
 def with_database_retry(step, tries: int = 5):

@@ -49,10 +49,10 @@ class XeroPlugin:
         return push.push_one(connection, invoice, sync)
 
     @hookimpl
-    def push_invoices(self, connection, invoices, syncs):
+    def push_invoices(self, connection, invoices, syncs, live=False):
         if not _mine(connection):
             return None
-        return push.push_many(connection, invoices, syncs)
+        return push.push_many(connection, invoices, syncs, live=live)
 
     @hookimpl
     def check_invoice(self, connection, invoice):

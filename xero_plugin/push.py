@@ -1,4 +1,5 @@
-"""Pushing invoices to Xero: one (the engine's push) or up to 50 in a call (the manual re-sync).
+"""Pushing invoices to Xero: one (the engine's push) or up to 50 in a call (the manual re-sync, and the engine's
+waiting live pushes of one organisation taken together).
 
 Exactly once: invoices are sent with POST /Invoices, which Xero upserts by InvoiceID (sent once we know
 it, so a renumbered invoice updates its Xero invoice) or else by ACCREC InvoiceNumber, with an
@@ -9,6 +10,7 @@ a cancel or a renumber whose invoice's id we never learned finds it by its numbe
 
 from __future__ import annotations
 
+from django.db import InterfaceError, OperationalError
 from xero_python.accounting import Invoice as XeroInvoice, Invoices
 
 from integrations_core.plugin_api import invoice_content
@@ -225,21 +227,27 @@ def _settle(client: XeroClient, connection: Connection, invoices: list[Invoice],
     return outcomes
 
 
-def push_many(connection: Connection, invoices: list[Invoice],
-              syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
+def push_many(connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync], *,
+              live: bool = False) -> list[PushResult | ClassifiedError]:
     """Push many invoices: pre-flight refusals without a call, the rest 50 to a call. One entry per invoice.
     `syncs` (one per invoice, on this connection) give the InvoiceIDs known: those invoices are sent with
     theirs, so a renumbered one updates its Xero invoice. Every Xero call made for them is bulk work: it leaves
     the organisation's live share of the minute (XERO_LIVE_SHARE) to the engine's pushes.
 
     Nothing waits for a budget here: once the organisation's (or the app's) budget refuses a call, that chunk and
-    every one after it answer `rate_limited` with the wait, unsent, for the engine to push them when it returns."""
+    every one after it answer `rate_limited` with the wait, unsent, for the engine to push them when it returns.
+
+    `live`: the engine's live pushes taken together (none void: those go through `push_one`). Each invoice ends
+    as `push_one` would end it: the same pre-flight (its currency checked against the organisation's, cached), the
+    calls spent from the live minute, and a lost database connection raised for the engine."""
+    if live:
+        return _push_many(connection, invoices, syncs, live=True)
     with limits.bulk_calls():
         return _push_many(connection, invoices, syncs)
 
 
-def _push_many(connection: Connection, invoices: list[Invoice],
-               syncs: list[InvoiceSync]) -> list[PushResult | ClassifiedError]:
+def _push_many(connection: Connection, invoices: list[Invoice], syncs: list[InvoiceSync],
+               live: bool = False) -> list[PushResult | ClassifiedError]:
     client = client_for(connection)
     known = [sync.remote_id for sync in syncs]
     chosen = settings.values(connection)
@@ -247,12 +255,13 @@ def _push_many(connection: Connection, invoices: list[Invoice],
     pending = []
     for index, invoice in enumerate(invoices):
         try:
-            preflight.check(connection, invoice, client, chosen, currency=False)
+            preflight.check(connection, invoice, client, chosen, currency=live)
             known[index] = known[index] or _id_under_earlier_number(client, connection, invoice)
         except PushError as refused:
             outcomes[index] = refused.classified
             continue
         except Exception as exc:
+            _raise_if_ours(exc, live)
             outcomes[index] = classify_exception(exc)
             continue
         pending.append(index)
@@ -266,6 +275,7 @@ def _push_many(connection: Connection, invoices: list[Invoice],
                 results = _upsert(client, connection, [invoices[i] for i in chunk], [syncs[i] for i in chunk],
                                   [known[i] for i in chunk])
             except Exception as exc:
+                _raise_if_ours(exc, live)
                 error = classify_failure(exc)
                 if error.category == ErrorCategory.RATE_LIMITED:
                     refused = error
@@ -273,3 +283,10 @@ def _push_many(connection: Connection, invoices: list[Invoice],
         for index, result in zip(chunk, results):
             outcomes[index] = result
     return outcomes  # type: ignore[return-value]
+
+
+def _raise_if_ours(exc: Exception, live: bool) -> None:
+    """Live pushes leave a lost database connection (ours, not Xero's) to the engine, which retries them as it
+    retries `push_one`'s."""
+    if live and isinstance(exc, (OperationalError, InterfaceError)):
+        raise exc

@@ -107,6 +107,10 @@ class SandboxControl:
         """Calls a minute per app across all tenants (Xero: 10,000); e.g. 100 to make it bind."""
         return self.set_limits(app_minute=calls, reset_counters=reset_counters)
 
+    def refusals(self) -> dict:
+        """The 429s answered since the last reset, by X-Rate-Limit-Problem: {"minute": n, "appminute": n, ...}."""
+        return self._call("GET", "refusals")
+
     def relax_limits(self) -> dict:
         """Limits high enough for bulk tests."""
         return self.set_limits(minute=10**9, day=10**9, concurrent=10**6, app_minute=10**9, reset_counters=True)

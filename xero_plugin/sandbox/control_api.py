@@ -111,6 +111,12 @@ def _limits(app, req, body):
         return _ok(dict(app.state.limits))
 
 
+def _refusals(app, req, body):
+    """The 429s answered since the last reset, by X-Rate-Limit-Problem (minute, day, concurrent, appminute)."""
+    with app.limiter._lock:
+        return _ok(dict(app.limiter.refusals))
+
+
 def _config(app, req, body):
     with app.state.lock:
         unknown = set(body) - set(app.state.config)
@@ -453,6 +459,7 @@ _ROUTES = {
     ("DELETE", "faults"): _clear_faults,
     ("POST", "limits"): _limits,
     ("GET", "limits"): _limits,
+    ("GET", "refusals"): _refusals,
     ("POST", "config"): _config,
     ("GET", "config"): _config,
     ("POST", "clock"): _clock,

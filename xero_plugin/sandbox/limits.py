@@ -29,6 +29,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._windows = {}              # (scope, key) -> [window_start, count]
         self._inflight = {}             # key -> count
+        self.refusals = {}              # X-Rate-Limit-Problem -> 429s answered, since the last reset
 
     def reset(self, limits: dict) -> None:
         """Forget all counters (and adopt a new limits dict)."""
@@ -36,6 +37,7 @@ class RateLimiter:
             self.limits = limits
             self._windows.clear()
             self._inflight.clear()
+            self.refusals = {}
 
     def _window(self, scope, key, length, now):
         win = self._windows.get((scope, key))
@@ -61,6 +63,8 @@ class RateLimiter:
                 problem, window, length = "appminute", app, 60
             elif self._inflight.get(key, 0) >= lim["concurrent"]:
                 problem = "concurrent"
+            if problem is not None:
+                self.refusals[problem] = self.refusals.get(problem, 0) + 1
             else:
                 day[1] += 1
                 minute[1] += 1
