@@ -24,7 +24,7 @@ from .hookspecs import PushResult
 from .models import Connection, Invoice, InvoiceSync, SyncAttempt, SyncState, TriggerKind
 from .resync import requeue_for_resync
 from .selectors import invoices_for_resync
-from .sync import classify, record_failure, record_success
+from .sync import Success, classify, record_failure, record_successes
 
 CHUNK = 500  # invoices per batch call: progress is told after each, and a worker's memory stays bounded
 SECONDS_PER_CALL = 0.5  # what one remote call of the batch path takes, roughly, for the estimate
@@ -190,13 +190,20 @@ def _push_chunk(connection: Connection, invoices: list[Invoice], syncs: dict[int
         results = [classify(connection, exc)] * len(invoices)
     if results is None or len(results) != len(invoices):
         raise RuntimeError(f"push_invoices of {connection.provider!r} did not answer once per invoice.")
-    outcomes = []
     name = registry.provider(connection.provider).name
+    # One transaction for the chunk's outcomes (one commit, not one per invoice): if it fails, its syncs stay
+    # `syncing` with their attempts open, which the sweep closes and pushes again.
+    with transaction.atomic():
+        return _record_chunk(invoices, attempts, results, syncs, claims, name, defer)
+
+
+def _record_chunk(invoices, attempts, results, syncs, claims, name: str, defer: bool) -> list[ResyncOutcome]:
+    outcomes = []
+    record_successes([Success(syncs[i.pk].pk, attempt, result, i.version, invoice_snapshot(i), claims[syncs[i.pk].pk])
+                      for i, attempt, result in zip(invoices, attempts, results) if isinstance(result, PushResult)])
     for invoice, attempt, result in zip(invoices, attempts, results):
         sync = syncs[invoice.pk]
         if isinstance(result, PushResult):
-            record_success(sync.pk, attempt, result, invoice.version, snapshot=invoice_snapshot(invoice),
-                           claim=claims[sync.pk])
             kind_done = "paid" if result.action == "paid" else ("updated" if sync.remote_id else "created")
             outcomes.append(ResyncOutcome(invoice.pk, invoice.number, kind_done))
         else:

@@ -215,3 +215,16 @@ def record_success_by_statement(sync_id: int, attempt: SyncAttempt, fields: dict
         cursor.execute(sql, [*attempt_values, *sync_values, sync_id, claim, SyncState.SYNCING, version])
         attempt.pk, synced = cursor.fetchone()
     return synced
+
+
+def update_each(model, rows: list[tuple[int, dict]]) -> None:
+    """Update each row (`pk`, {field name: value}; the same names in every row) by its own UPDATE, sent together in
+    one `executemany` (psycopg pipelines them: one round trip for a re-sync chunk's outcomes, not one per invoice)."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in rows[0][1]]
+    sets = ", ".join(f"{_q(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {_q(model._meta.db_table)} SET {sets} WHERE {_q(model._meta.pk.column)} = %s"
+    params = [[*(f.get_db_prep_save(values[f.name], db) for f in fields), pk] for pk, values in rows]
+    with db.cursor() as cursor:
+        cursor.executemany(sql, params)

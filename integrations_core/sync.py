@@ -287,6 +287,56 @@ def record_success(
     return state
 
 
+@dataclasses.dataclass(frozen=True)
+class Success:
+    """One push of a batch that succeeded, for `record_successes`: as `record_success`'s arguments."""
+
+    sync_id: int
+    attempt: SyncAttempt  # written before the push
+    result: PushResult
+    version: int
+    snapshot: dict
+    claim: int
+
+
+def record_successes(successes: list[Success]) -> list[str]:
+    """`record_success` for many pushes whose attempts were written before them (a re-sync's chunk), in a few
+    statements whatever their number: the syncs still `syncing` under their claims (locked meanwhile, and checked
+    as `record_success` checks one) are set synced in one update and the attempts closed in another; any other goes
+    through `record_success` on its own. :return: each sync's state, in order."""
+    if not successes:
+        return []
+    with transaction.atomic():
+        rows = {row["pk"]: row for row in InvoiceSync.objects.select_for_update().filter(
+            pk__in=[s.sync_id for s in successes]).values("pk", "claim", "state", "repush", "remote_locked",
+                                                          "synced_version", "remote_id")}
+        together, alone = [], []
+        for success in successes:
+            row = rows.get(success.sync_id)
+            ours = (row is not None and row["claim"] == success.claim and row["state"] == SyncState.SYNCING
+                    and not row["repush"] and not row["remote_locked"]
+                    and (row["synced_version"] or 0) <= success.version)
+            (together if ours else alone).append(success)
+        synced, closed = [], []
+        for success in together:
+            fields = _success_fields(success.result, success.version, success.snapshot or {})
+            fields.setdefault("remote_id", rows[success.sync_id]["remote_id"])  # one list of fields for them all
+            synced.append((success.sync_id, fields))
+            outcome = dict(outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=success.result.http_status,
+                           remote_request_id=success.result.request_id[:100])
+            _close_attempt(success.attempt, **outcome)
+            closed.append((success.attempt.pk, {**outcome, "finished_at": success.attempt.finished_at}))
+        push_statements.update_each(InvoiceSync, synced)
+        push_statements.update_each(SyncAttempt, closed)
+        states = {s.sync_id: SyncState.SYNCED for s in together}
+        for success in alone:
+            states[success.sync_id] = record_success(success.sync_id, success.attempt, success.result,
+                                                     success.version, snapshot=success.snapshot, claim=success.claim)
+    for success in together:
+        _log_outcome(success.sync_id, success.attempt, SyncState.SYNCED)
+    return [states[s.sync_id] for s in successes]
+
+
 def _log_outcome(sync_id: int, attempt: SyncAttempt, state: str, sync: InvoiceSync | None = None) -> None:
     """The push's last line: its outcome, the sync's state after it, and the ids that find it (passed here as
     well as bound, as the manual re-sync records outcomes outside a bound push)."""

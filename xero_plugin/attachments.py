@@ -18,9 +18,25 @@ from .mapping import idempotency_key
 log = logging.getLogger(__name__)
 
 
-def attach(client, connection: Connection, invoice: Invoice, remote_id: str) -> None:
-    """Attach the invoice's latest PDF to its Xero invoice, unless this connection has it."""
-    document = InvoiceDocument.objects.filter(invoice=invoice, version__lte=invoice.version).first()
+def latest_documents(invoices: list[Invoice]) -> dict[int, InvoiceDocument]:
+    """Each invoice's latest PDF up to its version (by invoice id; none for an invoice without one), in one
+    query for them all (a batch of 50 reads them once, not once per invoice)."""
+    found: dict[int, InvoiceDocument] = {}
+    versions = {invoice.pk: invoice.version for invoice in invoices}
+    for document in InvoiceDocument.objects.filter(invoice_id__in=versions):  # newest version first
+        if document.version <= versions[document.invoice_id] and document.invoice_id not in found:
+            found[document.invoice_id] = document
+    return found
+
+
+_READ = object()
+
+
+def attach(client, connection: Connection, invoice: Invoice, remote_id: str, document=_READ) -> None:
+    """Attach the invoice's latest PDF to its Xero invoice, unless this connection has it. `document`: that PDF
+    as `latest_documents` found it (None: there is none), else it is read here."""
+    if document is _READ:
+        document = InvoiceDocument.objects.filter(invoice=invoice, version__lte=invoice.version).first()
     key = str(connection.pk)
     if document is None or key in (document.attached or {}):
         return

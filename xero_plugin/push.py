@@ -199,6 +199,7 @@ def _settle(client: XeroClient, connection: Connection, invoices: list[Invoice],
     chosen = settings.values(connection)
     outcomes: list[PushResult | ClassifiedError] = []
     to_pay = []
+    documents = attachments.latest_documents([ours for ours, remote in zip(invoices, elements) if remote is not None])
     for index, (ours, remote) in enumerate(zip(invoices, elements)):
         if remote is None:
             outcomes.append((errors[index] if errors else None) or ClassifiedError.of(
@@ -207,7 +208,7 @@ def _settle(client: XeroClient, connection: Connection, invoices: list[Invoice],
         sent = (sent_contacts or {}).get(ours.customer_id)
         if sent is not None and not sent.contact_id:
             contacts.link_echoed(connection, ours.customer, remote)
-        attachments.attach(client, connection, ours, str(remote.invoice_id))
+        attachments.attach(client, connection, ours, str(remote.invoice_id), documents.get(ours.pk))
         parts = owed[ours.pk]
         if parts and _status(remote.status) == "AUTHORISED" and (remote.amount_due or 0) > 0:
             to_pay.append(payments.Paying(ours, remote, parts))

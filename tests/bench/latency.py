@@ -26,9 +26,10 @@ from .pushes import _invoice
 from .world import xero_env, xero_world
 
 
-def _start_xero(latency_ms: float, jitter_ms: float):
+def _start_xero(latency_ms: float, jitter_ms: float, *options: str):
+    """A local Xero in a process of its own (`options`: more of its command line), and its description."""
     process = subprocess.Popen([sys.executable, "-m", "xero_plugin.sandbox", "--port", "0", "--latency-ms",
-                                str(latency_ms), "--latency-jitter-ms", str(jitter_ms)],
+                                str(latency_ms), "--latency-jitter-ms", str(jitter_ms), *options],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
     lines = []
     while not lines or lines[-1] != "}\n":

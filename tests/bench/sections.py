@@ -97,6 +97,14 @@ def _latency_bound(quick: bool) -> dict:
     return latency_bound(orgs=200, pushes=6000, workers=4, threads=16)
 
 
+def _many_orgs(quick: bool) -> dict:
+    from .many_orgs import many_orgs
+
+    if quick:
+        return many_orgs(orgs=60, bulk_orgs=3, bulk_invoices=1000, workers=2, live_per_s=3)
+    return many_orgs(orgs=1000, bulk_orgs=20, bulk_invoices=5000, workers=4)
+
+
 def _coalescing(world, quick, env):
     return pushes.coalescing(world.connection, world.product, env=env)
 
@@ -111,4 +119,5 @@ SECTIONS = {
     "coalescing": functools.partial(_with_xero_env, _coalescing),
     "invoice_list": _invoice_list,
     "latency_bound": _latency_bound,
+    "many_orgs": _many_orgs,
 }

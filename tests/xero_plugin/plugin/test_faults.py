@@ -70,7 +70,9 @@ def test_xero_live_batches_through_faults_make_no_duplicate(xero, xero_conn, sup
     syncs = InvoiceSync.objects.filter(invoice__in=invoices)
     assert {(s.state, s.synced_version) for s in syncs} == {(SyncState.SYNCED, 1)}
     assert sorted(r["InvoiceNumber"] for r in xero.control.invoices(TENANT_NZ)) == sorted(i.number for i in invoices)
-    assert xero.control.call_count(method="POST", endpoint_contains="Invoices") <= len(KINDS) * 3
+    # 250 invoices in a few calls a round: each round's batch, its two faulted tries, and room for one more (a
+    # retry's batch split by a push that came due on its own).
+    assert xero.control.call_count(method="POST", endpoint_contains="Invoices") <= len(KINDS) * 4
 
 
 @pytest.mark.django_db(transaction=True)  # threads: two workers refresh the token on their own connections
