@@ -21,12 +21,16 @@ Scenarios (run in this order; `chaos_sync --scenario NAME` runs one alone):
 - `xero_down`: the local Xero answering every call 503 (API and identity), then refusing connections
   (its server stopped), for `outage_s` in all, then back.
 
-Each scenario has a supplier and connection of its own (on the same Xero organisation), a fresh worker pool
-and clean queues, and is judged against the local Xero's own copy of the organisation's invoices: every
-invoice of ours must be there exactly once (by InvoiceID and by number; one live copy) at its latest
-version (number, total, status: VOIDED when cancelled, PAID when paid), or its sync must be failed/locked
-with a message and a fix; and nothing may be left queued, syncing or retrying (nor a webhook event
-unprocessed).
+Each scenario spreads its invoices round-robin over `organisations` organisations of the local Xero (50 in
+`make chaos`; 1 is one organisation, as before): a supplier and Xero connection of its own for each (on the
+run's organisations, the same ones in every scenario), a fresh worker pool and clean queues. The faults are
+armed for whichever organisation's call comes next, so they land across organisations, and the pushes of
+many organisations exercise live batching (a push takes its connection's waiting pushes with it) and the
+organisations' turns under faults. Each invoice is judged against the local Xero's own copy of its
+organisation's invoices: every invoice of ours must be there exactly once (by InvoiceID and by number; one
+live copy) at its latest version (number, total, status: VOIDED when cancelled, PAID when paid), or its sync
+must be failed/locked with a message and a fix; and nothing may be left queued, syncing or retrying (nor a
+webhook event unprocessed).
 """
 
 from __future__ import annotations
@@ -75,10 +79,12 @@ BASE_ENV = {
 
 
 class Ctx:
-    """One scenario's world: its supplier and connection, its worker pool, what it injected and expects."""
+    """One scenario's world: its suppliers and connections (one per organisation, `worlds[i]` on `tenants[i]`),
+    its worker pool, what it injected and expects."""
 
-    def __init__(self, *, sandbox, tenant_id: str, world, pool: WorkerPool, code: str, outage_s: float):
-        self.sandbox, self.tenant_id, self.world, self.pool = sandbox, tenant_id, world, pool
+    def __init__(self, *, sandbox, tenants: list[str], worlds: list, pool: WorkerPool, code: str, outage_s: float):
+        self.sandbox, self.tenants, self.worlds, self.pool = sandbox, list(tenants), list(worlds), pool
+        self._by_supplier = {w.supplier.pk: (w, t) for w, t in zip(self.worlds, self.tenants)}
         self.prefix = f"CH-{code}"
         self.outage_s = outage_s
         self.started_at = timezone.now()
@@ -91,26 +97,38 @@ class Ctx:
         self.receiver: WebhookReceiver | None = None
 
     @property
-    def connection(self) -> Connection:
-        return self.world.connection
+    def connection_ids(self) -> list[int]:
+        return [w.connection.pk for w in self.worlds]
+
+    def syncs(self):
+        """This scenario's syncs (of every organisation's connection)."""
+        return InvoiceSync.objects.filter(connection_id__in=self.connection_ids)
+
+    def world_of(self, invoice: Invoice):
+        return self._by_supplier[invoice.supplier_id][0]
+
+    def tenant_of(self, invoice: Invoice) -> str:
+        return self._by_supplier[invoice.supplier_id][1]
 
     def invoice(self, quantity: int = 1) -> Invoice:
-        """A new invoice through the invoice service ("invoice generated")."""
+        """A new invoice through the invoice service ("invoice generated"), of the next organisation in turn."""
+        world = self.worlds[self.serial % len(self.worlds)]
         self.serial += 1
         invoice = invoice_generate(
-            supplier=self.world.supplier, customer="Chaos Venue", number=f"{self.prefix}-{self.serial:05d}",
-            issue_date=dt.date(2026, 11, 1), currency="AUD", lines=[self._line(quantity)])
+            supplier=world.supplier, customer="Chaos Venue", number=f"{self.prefix}-{self.serial:05d}",
+            issue_date=dt.date(2026, 11, 1), currency="AUD", lines=[self._line(world, quantity)])
         self.invoices.append(invoice)
         return invoice
 
-    def _line(self, quantity: int) -> LineInput:
-        product = self.world.product
+    @staticmethod
+    def _line(world, quantity: int) -> LineInput:
+        product = world.product
         return LineInput(description=product.name, quantity=quantity, unit_price=Decimal("10.50"), product=product)
 
     def update(self, invoice: Invoice, quantity: int | None = None, hold: float = 0.0, **fields) -> Invoice:
         """An "order updated" through the invoice service (what the storefront's upsert calls), committed at
         once or (`hold`) in a transaction kept open that long after the update."""
-        lines = [self._line(quantity)] if quantity is not None else None
+        lines = [self._line(self.world_of(invoice), quantity)] if quantity is not None else None
         with transaction.atomic():
             invoice, _ = invoice_update(invoice=invoice, lines=lines, **fields)
             if hold:
@@ -137,8 +155,7 @@ class Ctx:
 
     def states(self, invoices) -> dict[int, str]:
         ids = [i.pk for i in invoices]
-        return dict(InvoiceSync.objects.filter(connection=self.connection, invoice_id__in=ids)
-                    .values_list("invoice_id", "state"))
+        return dict(self.syncs().filter(invoice_id__in=ids).values_list("invoice_id", "state"))
 
     def each_when(self, invoices, states, action: Callable[[Invoice], object], timeout: float = 8,
                   interval: float = 0.01) -> tuple[list[Invoice], list[Invoice]]:
@@ -155,7 +172,7 @@ class Ctx:
         return done, list(pending.values())
 
     def in_flight(self) -> int:
-        return InvoiceSync.objects.filter(connection=self.connection, state__in=IN_FLIGHT).count()
+        return self.syncs().filter(state__in=IN_FLIGHT).count()
 
     def unprocessed_events(self) -> int:
         return RemoteEvent.objects.filter(received_at__gte=self.started_at, processed_at__isnull=True).count()
@@ -213,10 +230,13 @@ class WebhookReceiver:
         self._server.server_close()
 
 
-def _expire_token(connection: Connection) -> None:
-    connection.refresh_from_db()
-    token = {**connection.credentials["token"], "expires_at": 0}
-    Connection.objects.filter(pk=connection.pk).update(credentials={**connection.credentials, "token": token})
+def _expire_tokens(ctx: Ctx) -> None:
+    """Every organisation's access token expired at once: each connection's next call refreshes it. Counted in
+    `injected["token_expired"]`, one a connection."""
+    for connection in Connection.objects.filter(pk__in=ctx.connection_ids):
+        token = {**connection.credentials["token"], "expires_at": 0}
+        Connection.objects.filter(pk=connection.pk).update(credentials={**connection.credentials, "token": token})
+        ctx.injected["token_expired"] += 1
 
 
 # -- the scenarios -------------------------------------------------------------------------------------------
@@ -237,8 +257,7 @@ def faults(ctx: Ctx, n: int) -> None:
             ctx.pool.kill(1)  # SIGKILL mid-job: its sync stays `syncing` until the sweep
             ctx.injected["workers_killed"] += 1
         if round_no == rounds // 2:
-            _expire_token(ctx.connection)  # every worker now wants to refresh at once
-            ctx.injected["token_expired"] += 1
+            _expire_tokens(ctx)  # every worker now wants to refresh at once, for every organisation
 
 
 def update_race(ctx: Ctx, n: int) -> None:
@@ -295,7 +314,7 @@ def redis_flush(ctx: Ctx, n: int) -> None:
     batch = [ctx.invoice() for _ in range(first)]
     for invoice in batch[::3]:
         ctx.update(invoice, quantity=2)  # coalesced pushes, scheduled
-    wait_until(lambda: InvoiceSync.objects.filter(connection=ctx.connection, state=SyncState.QUEUED).count() >= 5,
+    wait_until(lambda: ctx.syncs().filter(state=SyncState.QUEUED).count() >= 5,
                timeout=3, interval=0.02)
     _flush(ctx)
     ctx.fault("503", max(1, (n - first) // 4))
@@ -303,13 +322,13 @@ def redis_flush(ctx: Ctx, n: int) -> None:
     rest = [ctx.invoice() for _ in range(n - first)]
     for invoice in rest[::3]:
         ctx.update(invoice, quantity=2)
-    wait_until(lambda: InvoiceSync.objects.filter(connection=ctx.connection, state=SyncState.RETRYING).exists(),
+    wait_until(lambda: ctx.syncs().filter(state=SyncState.RETRYING).exists(),
                timeout=3, interval=0.02)
     _flush(ctx)
 
 
 def _flush(ctx: Ctx) -> None:
-    states = Counter(InvoiceSync.objects.filter(connection=ctx.connection).values_list("state", flat=True))
+    states = Counter(ctx.syncs().values_list("state", flat=True))
     ctx.notes["flushed_with"].append({"queued": states[SyncState.QUEUED], "syncing": states[SyncState.SYNCING],
                                       "retrying": states[SyncState.RETRYING],
                                       "scheduled_jobs": environment.scheduled_jobs()})
@@ -384,7 +403,7 @@ def _pay_when_in_flight(ctx: Ctx, invoices: list[Invoice]) -> None:
 
     def pay(invoice: Invoice):
         try:
-            ctx.sandbox.control.mark_invoice(ctx.tenant_id, invoice.number, status="PAID")
+            ctx.sandbox.control.mark_invoice(ctx.tenant_of(invoice), invoice.number, status="PAID")
         except SandboxControlError:
             return False  # not in Xero yet: the push has not been processed
         ctx.paid_in_xero.add(invoice.pk)
@@ -430,7 +449,7 @@ def scheduler_kill(ctx: Ctx, n: int) -> None:
 
 
 def _count(ctx: Ctx, state: str) -> int:
-    return InvoiceSync.objects.filter(connection=ctx.connection, state=state).count()
+    return ctx.syncs().filter(state=state).count()
 
 
 def xero_down(ctx: Ctx, n: int) -> None:
@@ -443,8 +462,7 @@ def xero_down(ctx: Ctx, n: int) -> None:
     phase = ctx.outage_s / 2
     ctx.sandbox.control.inject_fault("503", count=10**9, variant="maintenance")  # every call, identity included
     ctx.injected["outage_503_s"] += phase
-    _expire_token(ctx.connection)  # the next call refreshes the token: identity is down too
-    ctx.injected["token_expired"] += 1
+    _expire_tokens(ctx)  # the next call refreshes the token: identity is down too
     _trickle(ctx, during_503, phase, early[: before // 2])
     ctx.sandbox.stop()  # connection refused
     try:
@@ -524,11 +542,15 @@ def allocate(total: int, names: list[str]) -> dict[str, int]:
 
 
 def run(*, sandbox, tenant_id: str, invoices: int, workers: int = 4, scenarios: list[str] | None = None,
-        outage_s: float = 120) -> dict:
+        outage_s: float = 120, organisations: int = 1) -> dict:
+    """The scenarios in turn, each over `organisations` organisations of the local Xero: `tenant_id` and (more
+    than one) clones of Demo Company (NZ) added for the run; each scenario's invoices round-robin over them
+    (over fewer when a scenario has fewer invoices than that)."""
     from .world import xero_env, xero_world
 
     names = scenarios or list(SCENARIOS)
     counts = allocate(invoices, names)
+    tenants = [tenant_id, *(sandbox.control.add_organisations(organisations - 1) if organisations > 1 else [])]
     settings.XERO_MINUTE_LIMIT = settings.XERO_DAY_LIMIT = 10**7
     settings.INTEGRATIONS_QUEUED_STALE_SECONDS = QUEUED_STALE_S  # this process fires triggers too
     settings.INTEGRATIONS_STUCK_AFTER_SECONDS = STUCK_AFTER_S
@@ -540,14 +562,16 @@ def run(*, sandbox, tenant_id: str, invoices: int, workers: int = 4, scenarios: 
         sandbox.control.set_webhook(None)
         sandbox.control.relax_limits()
         environment.flush_queues()  # what the last scenario left in Redis (its scheduler's lock, say) goes
-        world = xero_world(sandbox, tenant_id)
+        used = tenants[: max(1, min(len(tenants), counts[name]))]
+        worlds = [xero_world(sandbox, tenant) for tenant in used]
         env = {**xero_env(sandbox), **BASE_ENV, **scenario.env}
         if name == "xero_down":
             env.update(outage_retry_env(outage_s))
         scenario_started = time.perf_counter()
+        posts_before = _invoice_posts(sandbox)
         settled, error = False, None
         with WorkerPool(workers, env=env) as pool:
-            ctx = Ctx(sandbox=sandbox, tenant_id=tenant_id, world=world, pool=pool, code=scenario.code,
+            ctx = Ctx(sandbox=sandbox, tenants=used, worlds=worlds, pool=pool, code=scenario.code,
                       outage_s=outage_s)
             try:
                 scenario.run(ctx, counts[name])
@@ -562,29 +586,44 @@ def run(*, sandbox, tenant_id: str, invoices: int, workers: int = 4, scenarios: 
             sandbox.control.set_webhook(None)
         if ctx.receiver is not None:
             ctx.receiver.close()
-        results[name] = judge(ctx, sandbox.control.invoices(tenant_id))
-        results[name].update(settled=settled, wall_s=round(time.perf_counter() - scenario_started, 1))
+        results[name] = judge(ctx, {tenant: sandbox.control.invoices(tenant) for tenant in used})
+        # Batch calls: a push that took its connection's waiting pushes with it makes one POST for them all.
+        results[name].update(invoice_posts=_invoice_posts(sandbox) - posts_before, settled=settled,
+                             wall_s=round(time.perf_counter() - scenario_started, 1))
         if error:
             results[name]["error"] = error
-        # Its webhooks' read-backs and the next scenarios' must not use this connection.
-        Connection.objects.filter(pk=world.connection.pk).update(state=ConnectionState.DISCONNECTED,
-                                                                 disconnected_at=timezone.now())
-    return _totals(results, sandbox, tenant_id, workers, time.perf_counter() - started)
+        # Its webhooks' read-backs and the next scenarios' must not use these connections.
+        Connection.objects.filter(pk__in=ctx.connection_ids).update(state=ConnectionState.DISCONNECTED,
+                                                                    disconnected_at=timezone.now())
+    return _totals(results, sandbox, tenants, workers, time.perf_counter() - started)
 
 
-def _totals(results: dict, sandbox, tenant_id: str, workers: int, wall: float) -> dict:
+def _invoice_posts(sandbox) -> int:
+    """POST .../Invoices calls the local Xero has had (each an upsert of one invoice or of a batch; not voids)."""
+    return sum(row["count"] for row in sandbox.control.call_counts()
+               if row["method"] == "POST" and row["endpoint"].rstrip("/").lower().endswith("/invoices"))
+
+
+def _totals(results: dict, sandbox, tenants: list[str], workers: int, wall: float) -> dict:
     keys = ("lost", "duplicated", "stale", "left_in_flight", "actionable")
     totals = {k: sum(r[k] for r in results.values()) for k in keys}
     states: Counter = Counter()
     for r in results.values():
         states.update(r["states"])
-    return {"invoices": sum(r["invoices"] for r in results.values()), "workers": workers, **totals,
-            # Xero invoice numbers held more than once in the organisation, and the former `lost` figure
-            # (anything neither at its latest version in Xero nor actionable, or left in flight).
-            "duplicates": len(sandbox.control.duplicate_invoice_numbers(tenant_id)),
-            "lost_triggers": totals["lost"] + totals["stale"] + totals["left_in_flight"],
-            "states": dict(states), "in_xero": sum(r["in_xero"] for r in results.values()),
-            "wall_s": round(wall, 1), "scenarios": results}
+    duplicates = {tenant: sandbox.control.duplicate_invoice_numbers(tenant) for tenant in tenants}
+    figures = {
+        "invoices": sum(r["invoices"] for r in results.values()), "organisations": len(tenants), "workers": workers,
+        **totals,
+        # Xero invoice numbers held more than once in an organisation (summed over the organisations), and the
+        # former `lost` figure (anything neither at its latest version in Xero nor actionable, or left in flight).
+        "duplicates": sum(len(d) for d in duplicates.values()),
+        "lost_triggers": totals["lost"] + totals["stale"] + totals["left_in_flight"],
+        "states": dict(states), "in_xero": sum(r["in_xero"] for r in results.values()),
+        "wall_s": round(wall, 1), "scenarios": results}
+    held_twice = {f"org {tenants.index(t)}": d for t, d in duplicates.items() if d}
+    if held_twice:
+        figures["duplicate_numbers"] = held_twice
+    return figures
 
 
 def failing(figures: dict) -> bool:
@@ -604,44 +643,55 @@ def _expected_status(invoice: Invoice) -> str:
     return {InvoiceStatus.VOID: "VOIDED", InvoiceStatus.PAID: "PAID"}.get(invoice.status, "AUTHORISED")
 
 
-def judge(ctx: Ctx, xero: list[dict]) -> dict:
-    """Each invoice of the scenario against Xero's copy: ok, actionable (failed/locked with a message and a
-    fix), lost, duplicated, stale or left in flight. Figures and a few examples of each problem."""
-    by_id = {x["InvoiceID"]: x for x in xero}
-    by_number = defaultdict(list)
-    for x in xero:
-        by_number[x["InvoiceNumber"]].append(x)
-    invoices = list(Invoice.objects.filter(supplier=ctx.world.supplier).order_by("pk"))
-    syncs = {s.invoice_id: s for s in InvoiceSync.objects.filter(connection=ctx.connection)}
+def judge(ctx: Ctx, xero: dict[str, list[dict]]) -> dict:
+    """Each invoice of the scenario against its organisation's copy in Xero (`xero`: tenant id -> the local
+    Xero's invoices of it): ok, actionable (failed/locked with a message and a fix), lost, duplicated, stale or
+    left in flight. Figures and a few examples of each problem."""
+    by_id = {t: {x["InvoiceID"]: x for x in held} for t, held in xero.items()}
+    by_number = {t: defaultdict(list) for t in xero}
+    for t, held in xero.items():
+        for x in held:
+            by_number[t][x["InvoiceNumber"]].append(x)
+    org = {t: i for i, t in enumerate(ctx.tenants)}
+    suppliers = [w.supplier.pk for w in ctx.worlds]
+    invoices = list(Invoice.objects.filter(supplier_id__in=suppliers).order_by("pk"))
+    syncs = {s.invoice_id: s for s in ctx.syncs()}
+    attempts = Counter(SyncAttempt.objects.filter(sync__connection_id__in=ctx.connection_ids)
+                       .values_list("sync__invoice_id", flat=True))
     verdicts: Counter = Counter()
     problems: dict[str, list[str]] = defaultdict(list)
-    claimed: set[str] = set()
+    claimed: set[tuple[str, str]] = set()
     for invoice in invoices:
+        tenant = ctx.tenant_of(invoice)
         sync = syncs.get(invoice.pk)
         candidates = {}
-        if sync is not None and sync.remote_id in by_id:
-            candidates[sync.remote_id] = by_id[sync.remote_id]
+        if sync is not None and sync.remote_id in by_id[tenant]:
+            candidates[sync.remote_id] = by_id[tenant][sync.remote_id]
         for number in {invoice.number} | ctx.former_numbers.get(invoice.pk, set()):
-            candidates.update((x["InvoiceID"], x) for x in by_number.get(number, []))
-        claimed.update(candidates)
-        verdict, why = _verdict(ctx, invoice, sync, candidates, by_id, by_number)
+            candidates.update((x["InvoiceID"], x) for x in by_number[tenant].get(number, []))
+        claimed.update((tenant, x) for x in candidates)
+        verdict, why = _verdict(ctx, invoice, sync, candidates, by_id[tenant], by_number[tenant])
         verdicts[verdict] += 1
         if verdict == "ok" and candidates and (sync.remote_id not in candidates):
             verdicts["xero_id_not_recorded"] += 1  # right in Xero, but its InvoiceID is not the one we hold
-        if verdict not in ("ok", "actionable") and len(problems[verdict]) < 4:
-            state = f"sync {sync.state} v{sync.synced_version}/v{invoice.version}" if sync else "no sync"
-            problems[verdict].append(f"{invoice.number}: {why} ({state})")
-    orphans = [x for x in xero if x["InvoiceNumber"].startswith(ctx.prefix + "-") and x["InvoiceID"] not in claimed
+        if verdict not in ("ok", "actionable") and len(problems[verdict]) < 8:
+            state = (f"sync {sync.state} v{sync.synced_version}/v{invoice.version}, {attempts[invoice.pk]} attempts"
+                     if sync else "no sync")
+            problems[verdict].append(f"{invoice.number} (org {org[tenant]}): {why} ({state})")
+    orphans = [(t, x) for t, held in xero.items() for x in held
+               if x["InvoiceNumber"].startswith(ctx.prefix + "-") and (t, x["InvoiceID"]) not in claimed
                and x["Status"] not in NOT_LIVE]
-    for x in orphans[:4]:
-        problems["duplicated"].append(f"{x['InvoiceNumber']}: live in Xero ({x['InvoiceID']}) but none of ours")
+    for t, x in orphans[:8]:
+        problems["duplicated"].append(f"{x['InvoiceNumber']} (org {org[t]}): live in Xero ({x['InvoiceID']}) "
+                                      "but none of ours")
     events_left = ctx.unprocessed_events()
     if events_left:
         problems["left_in_flight"].append(f"{events_left} webhook events never processed")
-    ctx.connection.refresh_from_db()
+    connections = Counter(Connection.objects.filter(pk__in=ctx.connection_ids).values_list("state", flat=True))
     states = Counter(s.state for s in syncs.values())
     figures = {
         "invoices": len(invoices),
+        "organisations": len(ctx.worlds),
         "lost": verdicts["lost"] + verdicts["no_sync"],
         "duplicated": verdicts["duplicated"] + len(orphans),
         "stale": verdicts["stale"],
@@ -650,8 +700,9 @@ def judge(ctx: Ctx, xero: list[dict]) -> dict:
         "ok": verdicts["ok"],
         "xero_id_not_recorded": verdicts["xero_id_not_recorded"],
         "states": dict(states),
-        "in_xero": sum(1 for x in xero if x["InvoiceNumber"].startswith(ctx.prefix + "-")),
-        "connection": ctx.connection.state,
+        "in_xero": sum(1 for held in xero.values() for x in held if x["InvoiceNumber"].startswith(ctx.prefix + "-")),
+        # Every connection's state: one word when they all agree (they should all be connected).
+        "connection": next(iter(connections)) if len(connections) == 1 else dict(connections),
         "injected": {k: (round(v, 1) if isinstance(v, float) else v) for k, v in ctx.injected.items() if v},
         **ctx.notes,
         **_attempts(ctx),
@@ -668,7 +719,7 @@ def judge(ctx: Ctx, xero: list[dict]) -> dict:
 
 def _attempts(ctx: Ctx) -> dict:
     """The pushes made, and how many failed: the faults did bite."""
-    attempts = SyncAttempt.objects.filter(sync__connection=ctx.connection)
+    attempts = SyncAttempt.objects.filter(sync__connection_id__in=ctx.connection_ids)
     return {"pushes": attempts.count(), "failed_pushes": attempts.filter(outcome=SyncAttempt.Outcome.FAILED).count()}
 
 
