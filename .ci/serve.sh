@@ -4,8 +4,8 @@
 # (a database and a Redis database of serve's own) and WORKERS.
 #
 # Before serving, as a deployment does: collectstatic (a deployment's build step), then the Procfile's release
-# line (migrations), then an admin login (this machine only). Then honcho runs web, WORKERS x worker, scheduler,
-# cron and xero. Ctrl-C (SIGINT) or SIGTERM: honcho sends SIGTERM to each process's group, SIGKILL to what is
+# line (migrations), then an admin login (this machine only). Then honcho runs web, WORKERS x worker, bulkworker,
+# scheduler, cron and xero. Ctrl-C (SIGINT) or SIGTERM: honcho sends SIGTERM to each process's group, SIGKILL to what is
 # left after 5 s, and exits when every one has.
 set -euo pipefail
 # shellcheck source=local-xero.env.sh
@@ -85,8 +85,9 @@ cat <<MSG
   An API key:   $SECOND api_key SUPPLIER
   Local Xero:   $XERO       (standing in for Xero; state kept in $RUN_DIR/xero-serve.json)
   Connect Xero: add a supplier at http://127.0.0.1:$PORT/admin/integrations_core/supplier/add/, then "Connect to Xero"
-  Processes:    web (gunicorn), $WORKERS x worker (RQ, pushes bulk maintenance), scheduler, cron, xero (Procfile)
+  Processes:    web (gunicorn), $WORKERS x worker (RQ, pushes maintenance), bulkworker (re-syncs), scheduler, cron,
+                xero (Procfile)
   PostgreSQL:   ${DATABASE_URL##*/}; Redis: database ${REDIS_URL##*/}. Ctrl-C stops everything.
 
 MSG
-exec "$VENV/bin/honcho" -e "$RUN_DIR/serve.env" start -c "worker=$WORKERS" web worker scheduler cron xero
+exec "$VENV/bin/honcho" -e "$RUN_DIR/serve.env" start -c "worker=$WORKERS" web worker bulkworker scheduler cron xero

@@ -82,7 +82,12 @@ def _write_items(run: ResyncRun, chosen) -> int:
 
 
 def _queue_turn(run_id: int, turn: int, delay: float = 0) -> None:
-    queue.enqueue("integrations_core.jobs.run_resync", run_id, turn, queue=queue.BULK, delay=delay)
+    # A turn calls the remote too: it takes one of the connection's slots (ProviderInfo.concurrency) with its pushes.
+    run = ResyncRun.objects.select_related("connection").get(pk=run_id)
+    info = registry.provider(run.connection.provider)
+    queue.enqueue("integrations_core.jobs.run_resync", run_id, turn, queue=queue.BULK, delay=delay,
+                  concurrency_key=queue.connection_slot(run.connection_id) if info.concurrency else None,
+                  concurrency=info.concurrency)
 
 
 def resync_run_execute(*, run_id: int, turn: int = 0) -> ResyncRun | None:

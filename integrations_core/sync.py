@@ -81,7 +81,7 @@ def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None
         sync_id,
         queue=queue.PUSHES,
         delay=delay,
-        concurrency_key=f"connection-{connection.pk}" if info.concurrency else None,
+        concurrency_key=queue.connection_slot(connection.pk) if info.concurrency else None,
         concurrency=info.concurrency,
         keep_result=False,  # the push's outcome is its attempt row; RQ's copy would cost a write per push
         job_id=f"push-{sync_id}-{uuid.uuid4().hex[:16]}",  # the sweep tells from the id which syncs have a job

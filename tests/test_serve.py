@@ -217,11 +217,12 @@ def test_make_serve_syncs_invoices_through_its_workers_and_stops_on_ctrl_c(make_
     # Each Procfile line is honcho's `sh -c LINE`, in a session of its own, and the program it runs.
     shells = {pid for pid, (*_rest, cmd) in seen.items() if cmd.startswith("/bin/sh -c ")}
     programs = [cmd for ppid, _session, _start, cmd in seen.values() if ppid in shells]
-    for wanted, count in (("gunicorn config.wsgi", 1), ("manage.py integrations_worker", WORKERS),
+    for wanted, count in (("gunicorn config.wsgi", 1), ("manage.py integrations_worker -v 0 pushes", WORKERS),
+                          ("manage.py integrations_worker -v 0 --nice 10 bulk", 1),
                           ("manage.py integrations_scheduler", 1), ("manage.py rqcron config.cron", 1),
                           ("manage.py xero_sandbox", 1)):
         assert sum(wanted in cmd for cmd in programs) == count, (wanted, programs)
-    assert len(shells) == 4 + WORKERS and len({seen[pid][1] for pid in shells}) == len(shells)
+    assert len(shells) == 5 + WORKERS and len({seen[pid][1] for pid in shells}) == len(shells)
 
     # Ctrl-C: the terminal's SIGINT to the foreground group (make and honcho; honcho stops the rest).
     os.killpg(server.pid, signal.SIGINT)

@@ -59,6 +59,7 @@ def resync_memory(sandbox, world, tenant_id: str, invoices: int) -> dict:
     resident memory (VmHWM), its calls and the invoices per call. Memory is one turn's chunk, whatever the run."""
     from integrations_core.models import ResyncRun, ResyncRunState
     from integrations_core.runs import resync_run_start
+    from .latency import _rss_mb
     from .seeding import seed_invoices
 
     seed_invoices(supplier=world.supplier, connection=None, count=invoices, prefix="MEM")
@@ -70,24 +71,12 @@ def resync_memory(sandbox, world, tenant_id: str, invoices: int) -> dict:
         finished = (ResyncRunState.DONE, ResyncRunState.FAILED)
         wait_until(lambda: ResyncRun.objects.filter(pk=run.pk, state__in=finished).exists(), timeout=invoices)
         wall = time.perf_counter() - started
-        peak = _peak_rss_mb(pool.processes[0].pid)
+        _, peak = _rss_mb([pool.processes[0].pid])
     run.refresh_from_db()
     posts = sandbox.control.call_count(method="POST", endpoint_contains="Invoices") - before
     return {"invoices": invoices, "run_state": run.state, "done": run.done, "peak_rss_mb": peak,
             "invoice_posts": posts, "invoices_per_call": round(run.total / posts, 1) if posts else None,
             "duplicates": len(sandbox.control.duplicate_invoice_numbers(tenant_id)), "wall_s": round(wall, 1)}
-
-
-def _peak_rss_mb(pid: int) -> float | None:
-    """A live process's peak resident set (VmHWM), in MB."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for row in status:
-                if row.startswith("VmHWM:"):
-                    return round(int(row.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
 
 
 def per_invoice_resync(sandbox, world, invoices: int) -> dict:
