@@ -286,6 +286,8 @@ XERO_DAY_LIMIT = int(env("XERO_DAY_LIMIT", "5000"))
 XERO_APP_MINUTE_LIMIT = int(env("XERO_APP_MINUTE_LIMIT", "10000"))
 # Calls of each organisation's minute kept for live pushes: bulk work (the manual re-sync) takes the rest at most.
 XERO_LIVE_SHARE = int(env("XERO_LIVE_SHARE", "10"))
+# Calls of each organisation's day kept for live pushes: a re-sync (2,000 calls for 100,000 invoices) takes the rest.
+XERO_LIVE_DAY_SHARE = int(env("XERO_LIVE_DAY_SHARE", "1000"))
 # The local Xero's clock scale (its `--clock-scale`: a minute passes in 60/scale seconds): the budgets' windows shrink
 # by the same factor. Only for benchmarks and tests against the local Xero; 1 against the real Xero.
 XERO_CLOCK_SCALE = float(env("XERO_CLOCK_SCALE", "1"))

@@ -1,8 +1,8 @@
 """Xero's budget per organisation, shared by every worker on every machine: 60 calls a minute and
 5,000 a day, and the app's own 10,000 a minute across every organisation (the `limits` library on Redis;
 in memory when there is no Redis). Bulk work (the manual re-sync) takes at most the minute less
-XERO_LIVE_SHARE, so live pushes always find their share free. Five at once is held by RQ's RateLimit
-through ProviderInfo.concurrency. Xero's own count of what is left (sent on every response) is kept for
+XERO_LIVE_SHARE and the day less XERO_LIVE_DAY_SHARE, so live pushes always find their share free. Five at
+once is held by RQ's RateLimit through ProviderInfo.concurrency. Xero's own count of what is left (sent on every response) is kept for
 estimates."""
 
 from __future__ import annotations
@@ -77,6 +77,11 @@ def bulk_minute_limit() -> int:
     return max(1, settings.XERO_MINUTE_LIMIT - max(0, settings.XERO_LIVE_SHARE))
 
 
+def bulk_day_limit() -> int:
+    """Bulk work's part of an organisation's day: the day less XERO_LIVE_DAY_SHARE (at least one call)."""
+    return max(1, settings.XERO_DAY_LIMIT - max(0, settings.XERO_LIVE_DAY_SHARE))
+
+
 def _refuse(limiter, item, keys, detail: str) -> PushError:
     reset_at = limiter.get_window_stats(item, *keys).reset_time
     wait = max(1.0, reset_at - time.time())
@@ -101,6 +106,11 @@ def spend(tenant_id: str, calls: int = 1, *, bulk: bool | None = None) -> None:
             raise _refuse(limiter, item, ("xero-bulk", tenant_id),
                           "bulk work's part of the organisation's minute budget is spent "
                           f"({settings.XERO_MINUTE_LIMIT - item.amount} calls a minute are kept for live pushes)")
+        day = _window(bulk_day_limit(), 86400)
+        if not _day_limiter(url).hit(day, "xero-bulk-day", tenant_id, cost=calls):
+            raise _refuse(_day_limiter(url), day, ("xero-bulk-day", tenant_id),
+                          "bulk work's part of the organisation's day budget is spent "
+                          f"({settings.XERO_DAY_LIMIT - day.amount} calls a day are kept for live pushes)")
     for window, item, counter in _items(url):
         if not counter.hit(item, "xero", tenant_id, cost=calls):
             raise _refuse(counter, item, ("xero", tenant_id), f"the organisation's {window} budget is spent")

@@ -1,5 +1,5 @@
 """Xero's app-wide minute budget (10,000 calls across every organisation, XERO.md 6.4), kept by every worker like
-the organisation's, and the share of each organisation's minute kept for live pushes while bulk work runs."""
+the organisation's, and the share of each organisation's minute and day kept for live pushes while bulk work runs."""
 
 
 import pytest
@@ -82,3 +82,17 @@ def test_a_live_push_finds_its_share_while_bulk_work_has_spent_its_part(xero, xe
     assert refused.category.value == "rate_limited" and 1.0 <= refused.retry_after <= 60.0
     assert xero.control.call_count(method="POST", endpoint_contains="Invoices") == pushed
     limits.spend(xero_conn.tenant_id)  # the live share's last call is still there
+
+
+def test_bulk_work_leaves_the_live_share_of_the_day(xero, xero_conn, supplier, worker, settings):
+    settings.XERO_MINUTE_LIMIT, settings.XERO_DAY_LIMIT, settings.XERO_LIVE_DAY_SHARE = 1000, 10, 4
+    limits.spend(xero_conn.tenant_id, calls=6, bulk=True)  # bulk work's whole part of the day
+    with pytest.raises(PushError) as refused:
+        limits.spend(xero_conn.tenant_id, bulk=True)
+    assert "day budget is spent (4 calls a day are kept for live pushes)" in refused.value.classified.detail
+    product = ProductFactory(supplier=supplier, sales_account_code="200", tax_type="OUTPUT2")
+    live = make_invoice(supplier, lines=[line(product)])
+
+    worker.run()  # the chart, the currencies and the push: 3 of the 4 kept
+
+    assert InvoiceSync.objects.get(invoice=live).state == SyncState.SYNCED
