@@ -36,12 +36,6 @@ def get_queue(name: str = PUSHES):
     return queue
 
 
-def connection_slot(connection_id: int) -> str:
-    """The RateLimit key that holds a connection's calls at the provider's `concurrency` across every job (its
-    pushes and its re-sync turns), every worker and machine."""
-    return f"connection-{connection_id}"
-
-
 def redis():
     """The process's Redis client (the queues' own), for locks and shared counters."""
     return get_queue(PUSHES).connection

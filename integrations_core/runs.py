@@ -23,6 +23,7 @@ from . import bulk, queue, registry
 from .errors import ActionNotAllowed, ServiceError
 from .models import Connection, ResyncRun, ResyncRunItem, ResyncRunState
 from .selectors import invoices_for_resync
+from .sync import connection_limit
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def resync_run_start(*, connection: Connection, invoice_ids: list[int] | None = 
                                            selection=selection, requested_by=user)
             run.total = _write_items(run, chosen)
             run.save(update_fields=["total"])
-            transaction.on_commit(lambda: _queue_turn(run.pk, 0))
+            transaction.on_commit(lambda: _queue_turn(run, 0))
     except IntegrityError:
         running = ResyncRun.objects.filter(supplier_id=connection.supplier_id,
                                            state__in=[ResyncRunState.QUEUED, ResyncRunState.RUNNING]).first()
@@ -81,13 +82,10 @@ def _write_items(run: ResyncRun, chosen) -> int:
     return count + len(batch)
 
 
-def _queue_turn(run_id: int, turn: int, delay: float = 0) -> None:
+def _queue_turn(run: ResyncRun, turn: int, delay: float = 0) -> None:
     # A turn calls the remote too: it takes one of the connection's slots (ProviderInfo.concurrency) with its pushes.
-    run = ResyncRun.objects.select_related("connection").get(pk=run_id)
-    info = registry.provider(run.connection.provider)
-    queue.enqueue("integrations_core.jobs.run_resync", run_id, turn, queue=queue.BULK, delay=delay,
-                  concurrency_key=queue.connection_slot(run.connection_id) if info.concurrency else None,
-                  concurrency=info.concurrency)
+    queue.enqueue("integrations_core.jobs.run_resync", run.pk, turn, queue=queue.BULK, delay=delay,
+                  **connection_limit(run.connection))
 
 
 def resync_run_execute(*, run_id: int, turn: int = 0) -> ResyncRun | None:
@@ -115,7 +113,7 @@ def resync_run_execute(*, run_id: int, turn: int = 0) -> ResyncRun | None:
         if wait > 0 or settings.INTEGRATIONS_ASYNC_JOBS:
             resume_at = timezone.now() + dt.timedelta(seconds=wait) if wait > 0 else None
             ResyncRun.objects.filter(pk=run.pk).update(resume_at=resume_at)
-            _queue_turn(run.pk, turn, delay=wait)
+            _queue_turn(run, turn, delay=wait)
             return run
 
 
@@ -135,7 +133,7 @@ def _push_next_chunk(run: ResyncRun) -> float | None:
     items = {item.invoice_id: item for item in run.items.filter(result="").order_by("id")[:CHUNK]}
     if not items:
         return None
-    connection = Connection.objects.get(pk=run.connection_id)
+    connection = run.connection  # read with the turn
     invoices = list(invoices_for_resync(connection=connection, invoice_ids=list(items)))
     outcomes = bulk.resync(connection=connection, invoices=invoices, defer=True)
     waits = [o.retry_after for o in outcomes if o.result == "deferred"]

@@ -73,16 +73,23 @@ def coalesce_delay(kind: str) -> float:
 PUSH_JOB_RETRIES = (5, 30, 120)
 
 
+def connection_limit(connection: Connection) -> dict:
+    """`queue.enqueue`'s options that hold a connection's jobs that call the remote (its pushes and its re-sync's
+    turns) at the provider's concurrency, across every worker and machine (RQ's RateLimit); none without one."""
+    info = registry.provider(connection.provider)
+    if not info.concurrency:
+        return {}
+    return {"concurrency_key": f"connection-{connection.pk}", "concurrency": info.concurrency}
+
+
 def enqueue_push(sync_id: int, connection: Connection, delay: float = 0) -> None:
     """Queue the push job of a sync, within the provider's concurrency limit per connection."""
-    info = registry.provider(connection.provider)
     queue.enqueue(
         "integrations_core.jobs.push_sync",
         sync_id,
         queue=queue.PUSHES,
         delay=delay,
-        concurrency_key=queue.connection_slot(connection.pk) if info.concurrency else None,
-        concurrency=info.concurrency,
+        **connection_limit(connection),
         keep_result=False,  # the push's outcome is its attempt row; RQ's copy would cost a write per push
         job_id=f"push-{sync_id}-{uuid.uuid4().hex[:16]}",  # the sweep tells from the id which syncs have a job
         retry=PUSH_JOB_RETRIES,

@@ -29,14 +29,10 @@ def latest_documents(invoices: list[Invoice]) -> dict[int, InvoiceDocument]:
     return found
 
 
-_READ = object()
-
-
-def attach(client, connection: Connection, invoice: Invoice, remote_id: str, document=_READ) -> None:
-    """Attach the invoice's latest PDF to its Xero invoice, unless this connection has it. `document`: that PDF
-    as `latest_documents` found it (None: there is none), else it is read here."""
-    if document is _READ:
-        document = InvoiceDocument.objects.filter(invoice=invoice, version__lte=invoice.version).first()
+def attach(client, connection: Connection, invoice: Invoice, remote_id: str,
+           document: InvoiceDocument | None) -> None:
+    """Attach the invoice's latest PDF (`document`, as `latest_documents` found it; None: there is none) to its Xero
+    invoice, unless this connection has it."""
     key = str(connection.pk)
     if document is None or key in (document.attached or {}):
         return

@@ -2,8 +2,8 @@
 5,000 a day, and the app's own 10,000 a minute across every organisation (the `limits` library on Redis;
 in memory when there is no Redis). Bulk work (the manual re-sync) takes at most the minute less
 XERO_LIVE_SHARE and the day less XERO_LIVE_DAY_SHARE, so live pushes always find their share free. Five at
-once is held by RQ's RateLimit through ProviderInfo.concurrency. Xero's own count of what is left (sent on every response) is kept for
-estimates."""
+once is held by RQ's RateLimit through ProviderInfo.concurrency. Xero's own count of what is left (sent on every
+response) is kept for estimates."""
 
 from __future__ import annotations
 
@@ -106,9 +106,9 @@ def spend(tenant_id: str, calls: int = 1, *, bulk: bool | None = None) -> None:
             raise _refuse(limiter, item, ("xero-bulk", tenant_id),
                           "bulk work's part of the organisation's minute budget is spent "
                           f"({settings.XERO_MINUTE_LIMIT - item.amount} calls a minute are kept for live pushes)")
-        day = _window(bulk_day_limit(), 86400)
-        if not _day_limiter(url).hit(day, "xero-bulk-day", tenant_id, cost=calls):
-            raise _refuse(_day_limiter(url), day, ("xero-bulk-day", tenant_id),
+        day, day_limiter = _window(bulk_day_limit(), 86400), _day_limiter(url)
+        if not day_limiter.hit(day, "xero-bulk-day", tenant_id, cost=calls):
+            raise _refuse(day_limiter, day, ("xero-bulk-day", tenant_id),
                           "bulk work's part of the organisation's day budget is spent "
                           f"({settings.XERO_DAY_LIMIT - day.amount} calls a day are kept for live pushes)")
     for window, item, counter in _items(url):
