@@ -149,7 +149,8 @@ def _syncs(connection: Connection, invoices: list[Invoice]) -> tuple[dict[int, I
     if missing:
         InvoiceSync.objects.bulk_create([InvoiceSync(invoice_id=pk, connection=connection) for pk in missing],
                                         ignore_conflicts=True)
-        found = {s.invoice_id: s for s in InvoiceSync.objects.filter(connection=connection, invoice_id__in=ids)}
+        found.update((s.invoice_id, s) for s in InvoiceSync.objects.filter(connection=connection,
+                                                                         invoice_id__in=missing))
     return found, missing
 
 
