@@ -23,7 +23,8 @@ def latest_documents(invoices: list[Invoice]) -> dict[int, InvoiceDocument]:
     query for them all (a batch of 50 reads them once, not once per invoice)."""
     found: dict[int, InvoiceDocument] = {}
     versions = {invoice.pk: invoice.version for invoice in invoices}
-    for document in InvoiceDocument.objects.filter(invoice_id__in=versions):  # newest version first
+    # The PDFs themselves are read only to be sent (`attach`): most pushes find theirs attached already.
+    for document in InvoiceDocument.objects.filter(invoice_id__in=versions).defer("content"):  # newest first
         if document.version <= versions[document.invoice_id] and document.invoice_id not in found:
             found[document.invoice_id] = document
     return found

@@ -53,9 +53,10 @@ def resolve(client, connection: Connection, customers: list[Customer], match: st
     # Matched by name only, a retailer needs no look-up: sent by name, Xero finds the contact of that name or makes
     # it (and the push links it). Only a name another retailer's contact has is kept from it, from our own links.
     by_name = [c for c in unlinked if not _looked_up(c, match)]
-    held = {name.casefold() for name in ContactLink.objects.filter(connection=connection).exclude(
-        customer_id__in=[c.pk for c in by_name]).values_list("remote_name", flat=True)}
-    name_held.update(c.pk for c in by_name if c.name.casefold() in held)
+    if by_name:
+        held = {name.casefold() for name in ContactLink.objects.filter(connection=connection).exclude(
+            customer_id__in=[c.pk for c in by_name]).values_list("remote_name", flat=True)}
+        name_held.update(c.pk for c in by_name if c.name.casefold() in held)
     looked_up = [c for c in unlinked if _looked_up(c, match)]
     for start in range(0, len(looked_up), WHERE_BATCH):
         chunk = looked_up[start:start + WHERE_BATCH]
