@@ -181,9 +181,9 @@ def _push_chunk(connection: Connection, invoices: list[Invoice], syncs: dict[int
             state=SyncState.SYNCING, syncing_since=now, last_trigger=kind, last_trigger_at=now, repush=False,
             claim=F("claim") + 1, updated_at=now)
         claims = dict(InvoiceSync.objects.filter(pk__in=ids).values_list("pk", "claim"))
-        # Written before the call: a worker that dies in it leaves attempts the sweep closes.
-        attempts = SyncAttempt.objects.bulk_create([
-            SyncAttempt(sync=syncs[i.pk], trigger=kind, version=i.version, started_at=now) for i in invoices])
+    # Written with their outcomes, as a single push's are: a worker that dies in the call leaves its syncs
+    # `syncing`, which the sweep records (an attempt each) and pushes again.
+    attempts = [SyncAttempt(sync=syncs[i.pk], trigger=kind, version=i.version, started_at=now) for i in invoices]
     try:
         results = registry.hook().push_invoices(connection=connection, invoices=invoices,
                                                 syncs=[syncs[i.pk] for i in invoices])

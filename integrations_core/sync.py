@@ -251,13 +251,9 @@ def _close_attempt(attempt: SyncAttempt, **fields) -> None:
 
 
 def _finish_attempt(attempt: SyncAttempt, **fields) -> None:
-    """Record the attempt's outcome: one insert for the engine's own (unsaved) attempt, an update for one
-    written before the push (the manual re-sync writes its batch's attempts up front)."""
+    """Record the attempt (unsaved until now: every push writes its attempt once, with its outcome)."""
     _close_attempt(attempt, **fields)
-    if attempt.pk is None:
-        attempt.save(force_insert=True)
-    else:
-        attempt.save(update_fields=[*fields, "finished_at"])
+    attempt.save(force_insert=True)
 
 
 def record_success(
@@ -274,22 +270,13 @@ def record_success(
     outcome = dict(outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=result.http_status,
                    remote_request_id=result.request_id[:100])
     fields = _success_fields(result, version, snapshot)
-    if attempt.pk is None:
-        # The common success: the attempt written and the sync synced if still ours and unchanged, at once.
-        _close_attempt(attempt, **outcome)
-        if push_statements.record_success(sync_id, attempt, fields, version, claim):
-            _log_outcome(sync_id, attempt, SyncState.SYNCED)
-            return SyncState.SYNCED
-        with transaction.atomic():
-            state = _record_success_locked(sync_id, result, version, snapshot, claim)
-        _log_outcome(sync_id, attempt, state)
-        return state
-    with transaction.atomic():  # an attempt written before the push (a re-sync's batch)
-        if push_statements.set_synced(sync_id, fields, version, claim):
-            state = SyncState.SYNCED
-        else:
-            state = _record_success_locked(sync_id, result, version, snapshot, claim)
-        _finish_attempt(attempt, **outcome)
+    # The common success: the attempt written and the sync synced if still ours and unchanged, at once.
+    _close_attempt(attempt, **outcome)
+    if push_statements.record_success(sync_id, attempt, fields, version, claim):
+        _log_outcome(sync_id, attempt, SyncState.SYNCED)
+        return SyncState.SYNCED
+    with transaction.atomic():
+        state = _record_success_locked(sync_id, result, version, snapshot, claim)
     _log_outcome(sync_id, attempt, state)
     return state
 
@@ -299,7 +286,7 @@ class Success:
     """One push of a batch that succeeded, for `record_successes`: as `record_success`'s arguments."""
 
     sync_id: int
-    attempt: SyncAttempt  # written before the push
+    attempt: SyncAttempt  # unsaved: written with its outcome
     result: PushResult
     version: int
     snapshot: dict
@@ -307,10 +294,10 @@ class Success:
 
 
 def record_successes(successes: list[Success]) -> list[str]:
-    """`record_success` for many pushes whose attempts were written before them (a re-sync's chunk), in a few
-    statements whatever their number: the syncs still `syncing` under their claims (locked meanwhile, and checked
-    as `record_success` checks one) are set synced in one update and the attempts closed in another; any other goes
-    through `record_success` on its own. :return: each sync's state, in order."""
+    """`record_success` for many pushes (a re-sync's chunk), in a few statements whatever their number: the syncs
+    still `syncing` under their claims (locked meanwhile, and checked as `record_success` checks one) are set synced
+    in one batch of updates and their attempts written in one insert; any other goes through `record_success` on its
+    own. :return: each sync's state, in order."""
     if not successes:
         return []
     with transaction.atomic():
@@ -324,7 +311,7 @@ def record_successes(successes: list[Success]) -> list[str]:
                     and not row["repush"] and not row["remote_locked"]
                     and (row["synced_version"] or 0) <= success.version)
             (together if ours else alone).append(success)
-        synced, closed = [], []
+        synced, written = [], []
         for success in together:
             fields = _success_fields(success.result, success.version, success.snapshot or {})
             fields.setdefault("remote_id", rows[success.sync_id]["remote_id"])  # one list of fields for them all
@@ -332,9 +319,9 @@ def record_successes(successes: list[Success]) -> list[str]:
             outcome = dict(outcome=SyncAttempt.Outcome.SUCCEEDED, http_status=success.result.http_status,
                            remote_request_id=success.result.request_id[:100])
             _close_attempt(success.attempt, **outcome)
-            closed.append((success.attempt.pk, {**outcome, "finished_at": success.attempt.finished_at}))
+            written.append(success.attempt)
         push_statements.update_each(InvoiceSync, synced)
-        push_statements.update_each(SyncAttempt, closed)
+        SyncAttempt.objects.bulk_create(written)
         states = {s.sync_id: SyncState.SYNCED for s in together}
         for success in alone:
             states[success.sync_id] = record_success(success.sync_id, success.attempt, success.result,
@@ -550,8 +537,8 @@ def record_missed(*, connection: Connection, sync_ids: list[int] | None = None) 
 
 
 def _record_interrupted(sync: InvoiceSync, after: float) -> None:
-    """Close the attempt of a push whose worker died: the manual re-sync's, written before its call, or
-    the engine's, which writes its attempts only with their outcome and so left none."""
+    """Close the attempt of a push whose worker died: one left open, or (the engine writes its attempts only
+    with their outcome, a single push's and a re-sync's alike) a new one saying so."""
     outcome = dict(finished_at=clock.now(), outcome=SyncAttempt.Outcome.FAILED,
                    error_message=f"No outcome within {after:g} s (the worker stopped or hung): queued again.")
     if not SyncAttempt.objects.filter(sync=sync, finished_at__isnull=True).update(**outcome):
