@@ -5,28 +5,23 @@ the push."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 from integrations_core.errors import ClassifiedError, ErrorCategory, PushError
 from integrations_core.models import Connection, Invoice
 
 from .client import call
 from .mapping import line_account, line_tax, tracking
+from .org_cache import OrgCache
 from .settings import forget as forget_lists, organisation
 
-CACHE_SECONDS = 600
 _SALES_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
-_cache: dict[int, tuple[float, dict, dict]] = {}
-_currency_cache: dict[int, tuple[float, frozenset[str]]] = {}
-_lock = threading.Lock()
+_cache = OrgCache("chart")  # (account code -> status, tax type -> (status, usable on sales))
+_currency_cache = OrgCache("currencies")
 
 
 def forget(connection: Connection) -> None:
-    """Drop the cached chart: the next push reads it again (after Xero refused a code)."""
-    with _lock:
-        _cache.pop(connection.pk, None)
-        _currency_cache.pop(connection.pk, None)
+    """Drop the kept chart: the next push reads it again (after Xero refused a code)."""
+    _cache.forget(connection)
+    _currency_cache.forget(connection)
     forget_lists(connection)
 
 
@@ -35,42 +30,39 @@ def _chart(connection: Connection, client) -> tuple[dict, dict]:
     accounts' defaults are enough for most invoices; TaxRates is read only when a line uses another."""
     from . import limits
 
-    with _lock:
-        cached = _cache.get(connection.pk)
-    if cached and cached[0] > time.monotonic():
-        return cached[1], cached[2]
+    kept = _cache.get(connection)
+    if kept is not None:
+        return kept
     limits.spend(connection.tenant_id)
     accounts = client.accounting.get_accounts(connection.tenant_id, _request_timeout=(5, 30)).accounts or []
     chart = {a.code: str(getattr(a.status, "value", a.status)) for a in accounts if a.code}
     taxes = {a.tax_type: ("ACTIVE", True) for a in accounts
              if a.tax_type and str(getattr(a.status, "value", a.status)) == "ACTIVE"
              and str(getattr(a.type, "value", a.type)) in _SALES_TYPES}
-    with _lock:
-        _cache[connection.pk] = (time.monotonic() + CACHE_SECONDS, chart, taxes)
+    _cache.put(connection, (chart, taxes))
     return chart, taxes
 
 
-def _tax_rates(connection: Connection, client, taxes: dict) -> dict:
+def _tax_rates(connection: Connection, client, chart: dict, taxes: dict) -> dict:
     from . import limits
 
     limits.spend(connection.tenant_id)
     rates = client.accounting.get_tax_rates(connection.tenant_id, _request_timeout=(5, 30)).tax_rates or []
-    taxes.update({r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue))
-                  for r in rates})
+    taxes = {**taxes, **{r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue))
+                         for r in rates}}
     taxes["__all__"] = ("", False)  # the full list is known now
+    _cache.put(connection, (chart, taxes))
     return taxes
 
 
 def _currencies(connection: Connection, client) -> frozenset[str]:
     """The currencies the organisation has added (its base currency among them), kept as the chart is."""
-    with _lock:
-        cached = _currency_cache.get(connection.pk)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
+    kept = _currency_cache.get(connection)
+    if kept is not None:
+        return kept
     data, _, _ = call(client, connection, "get_currencies")
     found = frozenset(str(getattr(c.code, "value", c.code)) for c in (data.currencies or []) if c.code)
-    with _lock:
-        _currency_cache[connection.pk] = (time.monotonic() + CACHE_SECONDS, found)
+    _currency_cache.put(connection, found)
     return found
 
 
@@ -109,7 +101,7 @@ def check(connection: Connection, invoice: Invoice, client, settings: dict | Non
                            f"line {line.position}: account code '{code}'{origin} {why}")
         if tax:
             if tax not in taxes and "__all__" not in taxes:
-                taxes = _tax_rates(connection, client, taxes)
+                taxes = _tax_rates(connection, client, chart, taxes)
             status, revenue = taxes.get(tax, ("", False))
             if status != "ACTIVE" or not revenue:
                 why = "cannot be used on sales" if status == "ACTIVE" else "does not exist in Xero"

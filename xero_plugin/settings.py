@@ -7,14 +7,13 @@ against the choices offered here and keeps who made it."""
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 
 from integrations_core.hookspecs import SettingField
 from integrations_core.models import Connection
 
 from .client import call, client_for
 from .mapping import text
+from .org_cache import OrgCache
 
 CACHE_SECONDS = 300
 SALES_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
@@ -53,23 +52,20 @@ class Organisation:
                      if status == "ACTIVE" and (payments or kind == "BANK"))
 
 
-_cache: dict[int, tuple[float, Organisation]] = {}
-_lock = threading.Lock()
+_cache = OrgCache("lists", shared_seconds=CACHE_SECONDS)
 
 
 def forget(connection: Connection) -> None:
     """Read the organisation's lists again next time (after Xero refused one of their codes)."""
-    with _lock:
-        _cache.pop(connection.pk, None)
+    _cache.forget(connection)
 
 
 def organisation(connection: Connection, client=None, *, fresh: bool = False) -> Organisation:
     """The organisation's accounts, tax rates, tracking categories, branding themes and currencies: six calls,
     kept five minutes per connection."""
-    with _lock:
-        cached = _cache.get(connection.pk)
-    if cached and cached[0] > time.monotonic() and not fresh:
-        return cached[1]
+    kept = None if fresh else _cache.get(connection)
+    if kept is not None:
+        return kept
     client = client or client_for(connection)
     org = call(client, connection, "get_organisations")[0].organisations[0]
     accounts = call(client, connection, "get_accounts")[0].accounts or []
@@ -89,8 +85,7 @@ def organisation(connection: Connection, client=None, *, fresh: bool = False) ->
         currencies=frozenset({_value(c, "code") for c in currencies} | ({base} if base else set())),
         base_currency=base,
     )
-    with _lock:
-        _cache[connection.pk] = (time.monotonic() + CACHE_SECONDS, found)
+    _cache.put(connection, found)
     return found
 
 

@@ -10,8 +10,10 @@ def xero(xero_sandbox, settings):
     from xero_plugin import client, limits, preflight
     from xero_plugin import settings as xero_settings
 
+    from django.core.cache import cache
+
     for kept in (preflight._cache, preflight._currency_cache, xero_settings._cache, client._clients,
-                 limits._recorded_at, limits._memory_budget):
+                 limits._recorded_at, limits._memory_budget, cache):
         kept.clear()
     point_settings_at(settings, xero_sandbox)
     return xero_sandbox

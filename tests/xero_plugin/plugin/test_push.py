@@ -136,3 +136,29 @@ def test_xero_timeout_after_commit_retries_without_a_duplicate(xero, xero_conn, 
 
     assert len(xero.control.invoices(TENANT_NZ, invoice_number=invoice.number)) == 1
     assert _sync(invoice).state == SyncState.SYNCED
+
+
+def test_xero_organisation_lists_are_read_once_for_every_worker_process(xero, xero_conn, supplier, product, worker):
+    """Thousands of organisations on one app: a worker process that has not pushed for an organisation yet takes
+    its chart and currencies from what another process read (the shared cache), not from Xero again."""
+    from xero_plugin import preflight
+
+    make_invoice(supplier, lines=[line(product, quantity="1", unit_price="10")])
+    worker.run()
+    reads = {name: xero.control.call_count(method="GET", endpoint_contains=name) for name in ("Accounts", "Currencies")}
+    assert reads == {"Accounts": 1, "Currencies": 1}
+
+    preflight._cache.clear()  # what a second process keeps of its own: nothing yet
+    preflight._currency_cache.clear()
+    invoice = make_invoice(supplier, lines=[line(product, quantity="2", unit_price="10")])
+    worker.run()
+
+    assert _sync(invoice).state == SyncState.SYNCED
+    assert {name: xero.control.call_count(method="GET", endpoint_contains=name) for name in reads} == reads
+
+    preflight.forget(xero_conn)  # Xero refused a code the lists said was good: every process reads them again
+    preflight._cache.clear()
+    invoice = make_invoice(supplier, lines=[line(product, quantity="3", unit_price="10")])
+    worker.run()
+    assert _sync(invoice).state == SyncState.SYNCED
+    assert xero.control.call_count(method="GET", endpoint_contains="Accounts") == 2

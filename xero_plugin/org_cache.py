@@ -1,0 +1,66 @@
+"""An organisation's lists as Xero last gave them (its chart, tax rates, currencies, tracking categories), kept for
+every worker process at once: in Django's cache (Redis) for `SHARED_SECONDS`, and in each process for
+`LOCAL_SECONDS` in front of it.
+
+With thousands of organisations on one app, each process reading each organisation's lists for itself would
+spend the app's minute on reads: two or more calls per organisation, per process, every few minutes. Read once
+for all, they cost that once. `forget` (after Xero refused a code the lists said was good) drops the shared copy
+and this process's; other processes follow within `LOCAL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from django.core.cache import cache
+
+from integrations_core.models import Connection
+
+SHARED_SECONDS = 600
+LOCAL_SECONDS = 60
+
+
+class OrgCache:
+    """One kind of list (`name`), by connection."""
+
+    def __init__(self, name: str, shared_seconds: float = SHARED_SECONDS):
+        self.name, self.shared_seconds = name, shared_seconds
+        self._local: dict[int, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, connection: Connection) -> str:
+        # The tenant too: a connection id may come round again (a database made anew beside the same Redis).
+        return f"xero:org:{self.name}:{connection.pk}:{connection.tenant_id}"
+
+    def get(self, connection: Connection):
+        """The kept value, or None (not kept, or kept too long)."""
+        with self._lock:
+            kept = self._local.get(connection.pk)
+        if kept and kept[0] > time.monotonic():
+            return kept[1]
+        value = cache.get(self._key(connection))
+        if value is not None:
+            self._keep_here(connection, value)
+        return value
+
+    def put(self, connection: Connection, value) -> None:
+        """Keep `value` for every process."""
+        cache.set(self._key(connection), value, self.shared_seconds)
+        self._keep_here(connection, value)
+
+    def forget(self, connection: Connection) -> None:
+        """Read it from Xero again next time."""
+        with self._lock:
+            self._local.pop(connection.pk, None)
+        cache.delete(self._key(connection))
+
+    def clear(self) -> None:
+        """Forget what this process keeps (tests: a new local Xero)."""
+        with self._lock:
+            self._local.clear()
+
+    def _keep_here(self, connection: Connection, value) -> None:
+        with self._lock:
+            self._local[connection.pk] = (time.monotonic() + min(LOCAL_SECONDS, self.shared_seconds), value)
