@@ -69,8 +69,10 @@ def _due_params(now, settled) -> list:
 def _claim_sql() -> str:
     sync, invoice = _q(InvoiceSync._meta.db_table), _q(Invoice._meta.db_table)
     # The rows are picked once, in a CTE: as `IN (subquery)` PostgreSQL may scan the subquery again for each row
-    # it updates, and each scan, skipping the rows this statement has just updated, would take `limit` more.
-    # The conditions again on the updated rows themselves: PostgreSQL checks them on the row version it locks.
+    # it updates, and each scan, skipping the rows this statement has just updated, would take `limit` more. They are
+    # updated by their ids (`= ANY(ARRAY(...))`, one index look-up each): joined to the CTE, the planner may read
+    # every waiting sync of every connection to find them. The conditions again on the updated rows themselves:
+    # PostgreSQL checks them on the row version it locks.
     return (
         f"WITH picked AS MATERIALIZED (SELECT s.{_q('id')} FROM {sync} s "
         f"JOIN {invoice} i ON i.{_q('id')} = s.{_q('invoice_id')} "
@@ -78,7 +80,7 @@ def _claim_sql() -> str:
         f"ORDER BY s.{_q('id')} LIMIT %s FOR UPDATE OF s SKIP LOCKED) "
         f"UPDATE {sync} SET {_q('state')} = %s, {_q('syncing_since')} = %s, {_q('repush')} = false, "
         f"{_q('claim')} = {_q('claim')} + 1, {_q('updated_at')} = %s "
-        f"FROM picked WHERE {sync}.{_q('id')} = picked.{_q('id')} AND {_due_sql(sync + '.')} "
+        f"WHERE {sync}.{_q('id')} = ANY(ARRAY(SELECT {_q('id')} FROM picked)) AND {_due_sql(sync + '.')} "
         f"RETURNING {sync}.{_q('id')}, {sync}.{_q('claim')}"
     )
 
