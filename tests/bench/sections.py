@@ -92,17 +92,23 @@ def _invoice_list(quick: bool) -> dict:
 def _latency_bound(quick: bool) -> dict:
     from .latency import latency_bound
 
+    # Each push alone in its call (as many organisations as pushes), then a backlog whose organisations' waiting
+    # pushes go together.
     if quick:
-        return latency_bound(orgs=40, pushes=600, workers=2, threads=8)
-    return latency_bound(orgs=200, pushes=6000, workers=4, threads=16)
+        figures = latency_bound(orgs=100, pushes=100, workers=2, threads=8)
+        figures["backlog"] = latency_bound(orgs=20, pushes=400, workers=2, threads=8)
+        return figures
+    figures = latency_bound(orgs=2000, pushes=2000, workers=4, threads=16)
+    figures["backlog"] = latency_bound(orgs=200, pushes=6000, workers=4, threads=16)
+    return figures
 
 
 def _many_orgs(quick: bool) -> dict:
     from .many_orgs import many_orgs
 
     if quick:
-        return many_orgs(orgs=60, bulk_orgs=3, bulk_invoices=1000, workers=2, live_per_s=3)
-    return many_orgs(orgs=1000, bulk_orgs=20, bulk_invoices=5000, workers=4)
+        return many_orgs(orgs=60, bulk_orgs=3, bulk_invoices=1000, workers=2, live_per_s=3, scale=3.0)
+    return many_orgs(orgs=1000, bulk_orgs=20, bulk_invoices=5000, workers=4, scale=1.0)
 
 
 def _coalescing(world, quick, env):
