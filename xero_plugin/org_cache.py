@@ -10,6 +10,7 @@ and this process's; other processes follow within `LOCAL_SECONDS`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -18,6 +19,7 @@ from django.core.cache import cache
 
 from integrations_core.models import Connection
 
+log = logging.getLogger(__name__)
 SHARED_SECONDS = 600
 LOCAL_SECONDS = 60
 
@@ -40,21 +42,31 @@ class OrgCache:
             kept = self._local.get(connection.pk)
         if kept and kept[0] > time.monotonic():
             return kept[1]
-        value = cache.get(self._key(connection))
+        value = self._shared("read", cache.get, connection)
         if value is not None:
             self._keep_here(connection, value)
         return value
 
     def put(self, connection: Connection, value) -> None:
         """Keep `value` for every process."""
-        cache.set(self._key(connection), value, self.shared_seconds)
         self._keep_here(connection, value)
+        self._shared("kept", cache.set, connection, value, self.shared_seconds)
 
     def forget(self, connection: Connection) -> None:
         """Read it from Xero again next time."""
         with self._lock:
             self._local.pop(connection.pk, None)
-        cache.delete(self._key(connection))
+        self._shared("dropped", cache.delete, connection)
+
+    def _shared(self, done: str, operation, connection: Connection, *args):
+        # The shared copy only saves calls: when Redis is unreachable, or a copy kept by an older release no longer
+        # loads, the lists are read from Xero (and a dropped copy lapses on its own; Xero refuses a gone code).
+        try:
+            return operation(self._key(connection), *args)
+        except Exception:
+            log.warning("the shared copy of %s of connection %s could not be %s", self.name, connection.pk, done,
+                        exc_info=True)
+            return None
 
     def clear(self) -> None:
         """Forget what this process keeps (tests: a new local Xero)."""

@@ -162,3 +162,16 @@ def test_xero_organisation_lists_are_read_once_for_every_worker_process(xero, xe
     worker.run()
     assert _sync(invoice).state == SyncState.SYNCED
     assert xero.control.call_count(method="GET", endpoint_contains="Accounts") == 2
+
+
+def test_xero_push_reads_the_lists_from_xero_when_the_shared_cache_is_unreachable(xero, xero_conn, supplier, product,
+                                                                                   worker, settings):
+    """The shared copy of an organisation's lists only saves calls: with its Redis unreachable the push reads them
+    from Xero and goes."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    invoice = make_invoice(supplier, lines=[line(product, quantity="1", unit_price="10")])
+    worker.run()
+
+    assert _sync(invoice).state == SyncState.SYNCED
+    assert xero.control.call_count(method="GET", endpoint_contains="Accounts") == 1
