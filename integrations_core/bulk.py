@@ -193,7 +193,7 @@ def _push_chunk(connection: Connection, invoices: list[Invoice], syncs: dict[int
         raise RuntimeError(f"push_invoices of {connection.provider!r} did not answer once per invoice.")
     name = registry.provider(connection.provider).name
     # One transaction for the chunk's outcomes (one commit, not one per invoice): if it fails, its syncs stay
-    # `syncing` with their attempts open, which the sweep closes and pushes again.
+    # `syncing` with no attempt written, and the sweep records each (an attempt saying so) and pushes it again.
     with transaction.atomic():
         return _record_chunk(invoices, attempts, results, syncs, claims, name, defer)
 

@@ -537,8 +537,9 @@ def record_missed(*, connection: Connection, sync_ids: list[int] | None = None) 
 
 
 def _record_interrupted(sync: InvoiceSync, after: float) -> None:
-    """Close the attempt of a push whose worker died: one left open, or (the engine writes its attempts only
-    with their outcome, a single push's and a re-sync's alike) a new one saying so."""
+    """Record the push of a sync whose worker died: the engine writes its attempts only with their outcome (a single
+    push's and a re-sync's alike), so a new one says so; an attempt left open (written before its call by an
+    earlier release's re-sync) is closed instead."""
     outcome = dict(finished_at=clock.now(), outcome=SyncAttempt.Outcome.FAILED,
                    error_message=f"No outcome within {after:g} s (the worker stopped or hung): queued again.")
     if not SyncAttempt.objects.filter(sync=sync, finished_at__isnull=True).update(**outcome):

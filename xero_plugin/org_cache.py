@@ -22,6 +22,7 @@ from integrations_core.models import Connection
 log = logging.getLogger(__name__)
 SHARED_SECONDS = 600
 LOCAL_SECONDS = 60
+FORMAT = 1  # of what is kept: raise it when a kept value changes shape
 
 
 class OrgCache:
@@ -29,17 +30,18 @@ class OrgCache:
 
     def __init__(self, name: str, shared_seconds: float = SHARED_SECONDS):
         self.name, self.shared_seconds = name, shared_seconds
-        self._local: dict[int, tuple[float, Any]] = {}
+        self._local: dict[tuple[int, str], tuple[float, Any]] = {}  # by (connection, tenant)
         self._lock = threading.Lock()
 
     def _key(self, connection: Connection) -> str:
-        # The tenant too: a connection id may come round again (a database made anew beside the same Redis).
-        return f"xero:org:{self.name}:{connection.pk}:{connection.tenant_id}"
+        # The tenant too: a connection id may come round again (a database made anew beside the same Redis). The
+        # format too: a release that keeps another shape reads anew rather than an older release's copy.
+        return f"xero:org:{FORMAT}:{self.name}:{connection.pk}:{connection.tenant_id}"
 
     def get(self, connection: Connection):
         """The kept value, or None (not kept, or kept too long)."""
         with self._lock:
-            kept = self._local.get(connection.pk)
+            kept = self._local.get((connection.pk, connection.tenant_id))
         if kept and kept[0] > time.monotonic():
             return kept[1]
         value = self._shared("read", cache.get, connection)
@@ -55,7 +57,7 @@ class OrgCache:
     def forget(self, connection: Connection) -> None:
         """Read it from Xero again next time."""
         with self._lock:
-            self._local.pop(connection.pk, None)
+            self._local.pop((connection.pk, connection.tenant_id), None)
         self._shared("dropped", cache.delete, connection)
 
     def _shared(self, done: str, operation, connection: Connection, *args):
@@ -75,4 +77,4 @@ class OrgCache:
 
     def _keep_here(self, connection: Connection, value) -> None:
         with self._lock:
-            self._local[connection.pk] = (time.monotonic() + min(LOCAL_SECONDS, self.shared_seconds), value)
+            self._local[(connection.pk, connection.tenant_id)] = (time.monotonic() + min(LOCAL_SECONDS, self.shared_seconds), value)

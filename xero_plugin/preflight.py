@@ -15,13 +15,14 @@ from .settings import forget as forget_lists, organisation
 
 _SALES_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 _cache = OrgCache("chart")  # (account code -> status, tax type -> (status, usable on sales))
+_tax_cache = OrgCache("tax_rates")  # every tax type -> (status, usable on sales), read when a line needs it
 _currency_cache = OrgCache("currencies")
 
 
 def forget(connection: Connection) -> None:
     """Drop the kept chart: the next push reads it again (after Xero refused a code)."""
-    _cache.forget(connection)
-    _currency_cache.forget(connection)
+    for kept in (_cache, _tax_cache, _currency_cache):
+        kept.forget(connection)
     forget_lists(connection)
 
 
@@ -43,16 +44,19 @@ def _chart(connection: Connection, client) -> tuple[dict, dict]:
     return chart, taxes
 
 
-def _tax_rates(connection: Connection, client, chart: dict, taxes: dict) -> dict:
+def _tax_rates(connection: Connection, client) -> dict:
+    """Every tax type of the organisation, read (and kept as the chart is) only for a line whose tax type the
+    accounts' defaults do not tell."""
     from . import limits
 
+    kept = _tax_cache.get(connection)
+    if kept is not None:
+        return kept
     limits.spend(connection.tenant_id)
     rates = client.accounting.get_tax_rates(connection.tenant_id, _request_timeout=(5, 30)).tax_rates or []
-    taxes = {**taxes, **{r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue))
-                         for r in rates}}
-    taxes["__all__"] = ("", False)  # the full list is known now
-    _cache.put(connection, (chart, taxes))
-    return taxes
+    found = {r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue)) for r in rates}
+    _tax_cache.put(connection, found)
+    return found
 
 
 def _currencies(connection: Connection, client) -> frozenset[str]:
@@ -100,8 +104,8 @@ def check(connection: Connection, invoice: Invoice, client, settings: dict | Non
             raise _refused(ErrorCategory.INVALID_ACCOUNT_OR_TAX,
                            f"line {line.position}: account code '{code}'{origin} {why}")
         if tax:
-            if tax not in taxes and "__all__" not in taxes:
-                taxes = _tax_rates(connection, client, chart, taxes)
+            if tax not in taxes:
+                taxes = {**taxes, **_tax_rates(connection, client)}
             status, revenue = taxes.get(tax, ("", False))
             if status != "ACTIVE" or not revenue:
                 why = "cannot be used on sales" if status == "ACTIVE" else "does not exist in Xero"

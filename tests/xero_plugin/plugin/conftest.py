@@ -12,7 +12,7 @@ def xero(xero_sandbox, settings):
 
     from django.core.cache import cache
 
-    for kept in (preflight._cache, preflight._currency_cache, xero_settings._cache, client._clients,
+    for kept in (preflight._cache, preflight._tax_cache, preflight._currency_cache, xero_settings._cache, client._clients,
                  limits._recorded_at, limits._memory_budget, cache):
         kept.clear()
     point_settings_at(settings, xero_sandbox)

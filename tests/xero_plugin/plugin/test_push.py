@@ -175,3 +175,31 @@ def test_xero_push_reads_the_lists_from_xero_when_the_shared_cache_is_unreachabl
 
     assert _sync(invoice).state == SyncState.SYNCED
     assert xero.control.call_count(method="GET", endpoint_contains="Accounts") == 1
+
+
+def test_xero_tax_rates_are_read_once_only_for_a_tax_type_the_accounts_do_not_tell(xero, xero_conn, supplier,
+                                                                                    worker):
+    """A line whose tax type no account has by default (zero rated) makes one TaxRates read, kept for every process;
+    a tax type Xero has deleted is refused before any push, naming the line."""
+    from xero_plugin import preflight
+
+    zero_rated = ProductFactory(supplier=supplier, sku="EXPORT", sales_account_code="200",
+                                expense_account_code="310", tax_type="ZERORATED")
+    first = make_invoice(supplier, lines=[line(zero_rated, quantity="1", unit_price="10")])
+    worker.run()
+    assert _sync(first).state == SyncState.SYNCED
+    assert xero.control.call_count(method="GET", endpoint_contains="TaxRates") == 1
+
+    for kept in (preflight._cache, preflight._tax_cache, preflight._currency_cache):
+        kept.clear()  # another process
+    second = make_invoice(supplier, lines=[line(zero_rated, quantity="2", unit_price="10")])
+    old_rate = ProductFactory(supplier=supplier, sku="OLD", sales_account_code="200", expense_account_code="310",
+                              tax_type="TAX001")
+    refused = make_invoice(supplier, lines=[line(old_rate, quantity="1", unit_price="10")])
+    worker.run()
+
+    assert _sync(second).state == SyncState.SYNCED
+    assert xero.control.call_count(method="GET", endpoint_contains="TaxRates") == 1
+    sync = _sync(refused)
+    assert sync.state == SyncState.FAILED and "line 1: tax rate 'TAX001' does not exist in Xero" in sync.error_message
+    assert len(xero.control.invoices(TENANT_NZ, invoice_number=refused.number)) == 0
