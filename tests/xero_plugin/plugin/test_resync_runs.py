@@ -73,3 +73,62 @@ def test_runs_of_two_organisations_take_turns_on_the_workers(xero, worker, setti
     turns = [order[i] for i in range(0, len(order), 50)]
     assert len(order) == 300 and all(len(set(order[i:i + 50])) == 1 for i in range(0, 300, 50))
     assert turns == [first.pk, second.pk] * 3  # round robin, not the first run to the end and then the second
+
+
+@pytest.mark.django_db(transaction=True)  # a worker process of its own reads the database
+def test_a_turn_whose_worker_dies_in_its_call_is_recorded_by_the_sweep_and_pushed_once(xero, supplier, worker,
+                                                                                       settings):
+    """A re-sync writes its attempts with their outcomes: a worker killed in the middle of a batch call leaves its
+    invoices `syncing` and no attempt; the sweep records an attempt for each and queues it again, and Xero holds each
+    invoice once however its own copy of the cut-short call ended."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.db import connection as db
+
+    from integrations_core.sync import sync_sweep
+    from tests.bench.world import xero_env
+
+    if db.vendor != "postgresql":
+        pytest.skip("a worker process needs the shared PostgreSQL test database")
+    connection, invoices = _backlog(xero, supplier, 60)
+    _minute_passes()
+    xero.control.inject_fault("slow", method="POST", path="Invoices", delay=3)  # the first batch call takes 3 s
+    run = resync_run_start(connection=connection, backlog=True)
+    s = db.settings_dict
+    env = {**os.environ, **xero_env(xero), "REDIS_URL": settings.REDIS_URL,
+           "DATABASE_URL": f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"}
+    process = subprocess.Popen([sys.executable, "manage.py", "rqworker", "bulk", "--burst"],
+                               cwd=Path(__file__).resolve().parents[3], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    syncs = InvoiceSync.objects.filter(connection=connection)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (syncs.filter(state=SyncState.SYNCING).count() == 60
+                                                   and not xero.control.faults()):
+            time.sleep(0.05)
+        assert syncs.filter(state=SyncState.SYNCING).count() == 60 and not xero.control.faults()  # in the call
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert not SyncAttempt.objects.filter(sync__in=syncs).exists()
+    deadline = time.monotonic() + 10  # Xero finishes the call it was given: its first 50
+    while time.monotonic() < deadline and len(xero.control.invoices(TENANT_NZ)) < 50:
+        time.sleep(0.05)
+
+    assert sync_sweep(stuck_after=0) == 60
+    worker.run()
+
+    assert syncs.filter(state=SyncState.SYNCED).count() == 60
+    assert sorted(i["InvoiceNumber"] for i in xero.control.invoices(TENANT_NZ)) == sorted(i.number for i in invoices)
+    assert xero.control.duplicate_invoice_numbers(TENANT_NZ) == {}
+    for sync in syncs:
+        interrupted, pushed = sync.attempts_log.order_by("started_at", "id")
+        assert interrupted.outcome == "failed" and "No outcome within 0 s" in interrupted.error_message
+        assert pushed.outcome == "succeeded"
+    run.refresh_from_db()
+    assert run.state == ResyncRunState.RUNNING  # its lost turn: failed by the runs' sweep after STALE_AFTER
