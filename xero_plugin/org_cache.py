@@ -38,10 +38,18 @@ class OrgCache:
         # format too: a release that keeps another shape reads anew rather than an older release's copy.
         return f"xero:org:{FORMAT}:{self.name}:{connection.pk}:{connection.tenant_id}"
 
+    def get_or_read(self, connection: Connection, read):
+        """The kept value; else `read()`'s (a call to Xero), kept for every process."""
+        value = self.get(connection)
+        if value is None:
+            value = read()
+            self.put(connection, value)
+        return value
+
     def get(self, connection: Connection):
         """The kept value, or None (not kept, or kept too long)."""
         with self._lock:
-            kept = self._local.get((connection.pk, connection.tenant_id))
+            kept = self._local.get(_here(connection))
         if kept and kept[0] > time.monotonic():
             return kept[1]
         value = self._shared("read", cache.get, connection)
@@ -57,7 +65,7 @@ class OrgCache:
     def forget(self, connection: Connection) -> None:
         """Read it from Xero again next time."""
         with self._lock:
-            self._local.pop((connection.pk, connection.tenant_id), None)
+            self._local.pop(_here(connection), None)
         self._shared("dropped", cache.delete, connection)
 
     def _shared(self, done: str, operation, connection: Connection, *args):
@@ -77,4 +85,9 @@ class OrgCache:
 
     def _keep_here(self, connection: Connection, value) -> None:
         with self._lock:
-            self._local[(connection.pk, connection.tenant_id)] = (time.monotonic() + min(LOCAL_SECONDS, self.shared_seconds), value)
+            self._local[_here(connection)] = (time.monotonic() + min(LOCAL_SECONDS, self.shared_seconds), value)
+
+
+def _here(connection: Connection) -> tuple[int, str]:
+    # By tenant too: a connection moved to another organisation must not be checked against the old one's lists.
+    return connection.pk, connection.tenant_id

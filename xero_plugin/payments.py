@@ -36,7 +36,8 @@ class Paying:
 
 
 def unrecorded(connection: Connection, invoices: list[Invoice]) -> dict[int, list[InvoicePayment]]:
-    """The payment parts this connection has not recorded yet, by invoice id (one query for them all)."""
+    """The payment parts this connection has not recorded yet, by invoice id (a query for them all, and one for
+    their records when there are any)."""
     found: dict[int, list[InvoicePayment]] = {invoice.pk: [] for invoice in invoices}
     # Most invoices have no parts: a plain read of them first, the records only for those there are (an exclude
     # across the relation costs more to build than the push's own statements).

@@ -20,7 +20,8 @@ _currency_cache = OrgCache("currencies")
 
 
 def forget(connection: Connection) -> None:
-    """Drop the kept chart: the next push reads it again (after Xero refused a code)."""
+    """Drop the kept chart, tax rates, currencies and lists: the next push reads them again (after Xero refused a
+    code)."""
     for kept in (_cache, _tax_cache, _currency_cache):
         kept.forget(connection)
     forget_lists(connection)
@@ -31,17 +32,16 @@ def _chart(connection: Connection, client) -> tuple[dict, dict]:
     accounts' defaults are enough for most invoices; TaxRates is read only when a line uses another."""
     from . import limits
 
-    kept = _cache.get(connection)
-    if kept is not None:
-        return kept
-    limits.spend(connection.tenant_id)
-    accounts = client.accounting.get_accounts(connection.tenant_id, _request_timeout=(5, 30)).accounts or []
-    chart = {a.code: str(getattr(a.status, "value", a.status)) for a in accounts if a.code}
-    taxes = {a.tax_type: ("ACTIVE", True) for a in accounts
-             if a.tax_type and str(getattr(a.status, "value", a.status)) == "ACTIVE"
-             and str(getattr(a.type, "value", a.type)) in _SALES_TYPES}
-    _cache.put(connection, (chart, taxes))
-    return chart, taxes
+    def read():
+        limits.spend(connection.tenant_id)
+        accounts = client.accounting.get_accounts(connection.tenant_id, _request_timeout=(5, 30)).accounts or []
+        chart = {a.code: str(getattr(a.status, "value", a.status)) for a in accounts if a.code}
+        taxes = {a.tax_type: ("ACTIVE", True) for a in accounts
+                 if a.tax_type and str(getattr(a.status, "value", a.status)) == "ACTIVE"
+                 and str(getattr(a.type, "value", a.type)) in _SALES_TYPES}
+        return chart, taxes
+
+    return _cache.get_or_read(connection, read)
 
 
 def _tax_rates(connection: Connection, client) -> dict:
@@ -49,25 +49,22 @@ def _tax_rates(connection: Connection, client) -> dict:
     accounts' defaults do not tell."""
     from . import limits
 
-    kept = _tax_cache.get(connection)
-    if kept is not None:
-        return kept
-    limits.spend(connection.tenant_id)
-    rates = client.accounting.get_tax_rates(connection.tenant_id, _request_timeout=(5, 30)).tax_rates or []
-    found = {r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue)) for r in rates}
-    _tax_cache.put(connection, found)
-    return found
+    def read():
+        limits.spend(connection.tenant_id)
+        rates = client.accounting.get_tax_rates(connection.tenant_id, _request_timeout=(5, 30)).tax_rates or []
+        return {r.tax_type: (str(getattr(r.status, "value", r.status)), bool(r.can_apply_to_revenue)) for r in rates}
+
+    return _tax_cache.get_or_read(connection, read)
 
 
 def _currencies(connection: Connection, client) -> frozenset[str]:
     """The currencies the organisation has added (its base currency among them), kept as the chart is."""
-    kept = _currency_cache.get(connection)
-    if kept is not None:
-        return kept
-    data, _, _ = call(client, connection, "get_currencies")
-    found = frozenset(str(getattr(c.code, "value", c.code)) for c in (data.currencies or []) if c.code)
-    _currency_cache.put(connection, found)
-    return found
+
+    def read():
+        data, _, _ = call(client, connection, "get_currencies")
+        return frozenset(str(getattr(c.code, "value", c.code)) for c in (data.currencies or []) if c.code)
+
+    return _currency_cache.get_or_read(connection, read)
 
 
 def _refused(category: ErrorCategory, detail: str) -> PushError:
