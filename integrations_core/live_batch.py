@@ -38,8 +38,9 @@ def claim_waiting(*, sync: InvoiceSync, invoice: Invoice, connection: Connection
     """Claim, beside the job's own `sync` (just claimed), the connection's other syncs that are waiting and due now:
     queued (an order update only once `coalescing` seconds have passed) or retrying and due; not remote-locked, not
     void. At most `batch_limit`; none when the job's own invoice is void (it goes alone, through `push_invoice`).
-    Each claim count goes up by one, as the push's own claim does. :return: sync id -> its claim."""
-    limit = 0 if invoice.status == InvoiceStatus.VOID else batch_limit(connection)
+    Each claim count goes up by one, as the push's own claim does. Nothing is looked for when the claim found no
+    other sync of the connection waiting (`sync.others_waiting`). :return: sync id -> its claim."""
+    limit = 0 if invoice.status == InvoiceStatus.VOID or not sync.others_waiting else batch_limit(connection)
     if not limit:
         return {}
     now = clock.now()

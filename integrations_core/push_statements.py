@@ -3,7 +3,8 @@
 
 - The claim takes a waiting sync (`queued`/`retrying`, not locked, its connection connected) and reads
   everything the push needs with it: the sync, its connection, the invoice, the customer, the lines and
-  their products.
+  their products; and whether the invoice has payment parts or documents and the connection other syncs
+  waiting, so that a push reads those only when there are some.
 - The success records the attempt and the synced state together, provided the sync is still `syncing`
   under the push's claim, no later trigger asked for another push, it was not locked remotely meanwhile,
   and no newer version is synced already.
@@ -21,8 +22,8 @@ from functools import cache
 from django.db import connection as db, transaction
 from django.db.models import F, Prefetch, Q
 
-from .models import (Connection, ConnectionState, Customer, Invoice, InvoiceLine, InvoiceSync, Product, SyncAttempt,
-                     SyncState)
+from .models import (Connection, ConnectionState, Customer, Invoice, InvoiceDocument, InvoiceLine, InvoicePayment,
+                     InvoiceSync, Product, SyncAttempt, SyncState)
 
 _CLAIMED = (InvoiceSync, Connection, Invoice, Customer, InvoiceLine, Product)
 _HEAD, _LINE = slice(0, 4), slice(4, 6)  # read once from the first row; read from every row (one per line)
@@ -41,20 +42,40 @@ def _columns(model, alias: str) -> str:
     return ", ".join(f"{alias}.{_q(f.column)}" for f in model._meta.concrete_fields)
 
 
+def _as_prefetched(instance, name: str, objects: list) -> None:
+    """Leave `objects` on `instance` as `prefetch_related(name)` would: `instance.<name>.all()` reads them without a
+    query, and `prefetch_related_objects` reads them no more."""
+    related = getattr(instance, name).all()
+    related._result_cache, related._prefetch_done = objects, True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = related
+
+
 @cache
 def _claim_sql() -> str:
     sync, conn, inv = InvoiceSync._meta, Connection._meta, Invoice._meta
     line, product, customer = InvoiceLine._meta, Product._meta, Customer._meta
     aliases = ("s", "c", "i", "cu", "l", "p")
     select = ", ".join(_columns(model, alias) for model, alias in zip(_CLAIMED, aliases))
+    table = _q(sync.db_table)
+    # The flags are read on the updated row, once (not once per line): whether the connection has other syncs
+    # waiting (queued or retrying, due or not: a live batch looks for them only then), and whether the invoice has
+    # payment parts and documents (a push reads them only then).
     return (
-        f"WITH claimed AS (UPDATE {_q(sync.db_table)} SET {_q('state')} = %s, {_q('syncing_since')} = %s, "
+        f"WITH claimed AS (UPDATE {table} SET {_q('state')} = %s, {_q('syncing_since')} = %s, "
         f"{_q('repush')} = false, {_q('claim')} = {_q('claim')} + 1, {_q('updated_at')} = %s "
         f"WHERE {_q('id')} = %s AND ({_q('state')} = %s OR {_q('state')} = %s AND "
         f"({_q('next_retry_at')} IS NULL OR {_q('next_retry_at')} <= %s)) AND NOT {_q('remote_locked')} "
         f"AND {_q('connection_id')} IN (SELECT {_q('id')} FROM {_q(conn.db_table)} WHERE {_q('state')} = %s) "
-        f"RETURNING *) "
-        f"SELECT {select} FROM claimed s "
+        f"RETURNING *, EXISTS (SELECT 1 FROM {table} w WHERE w.{_q('connection_id')} = {table}.{_q('connection_id')} "
+        f"AND w.{_q('id')} <> {table}.{_q('id')} AND w.{_q('state')} IN (%s, %s) AND NOT w.{_q('remote_locked')}) "
+        f"AS others_waiting, "
+        f"EXISTS (SELECT 1 FROM {_q(InvoicePayment._meta.db_table)} "
+        f"WHERE {_q('invoice_id')} = {table}.{_q('invoice_id')}) AS has_payments, "
+        f"EXISTS (SELECT 1 FROM {_q(InvoiceDocument._meta.db_table)} "
+        f"WHERE {_q('invoice_id')} = {table}.{_q('invoice_id')}) AS has_documents) "
+        f"SELECT {select}, s.others_waiting, s.has_payments, s.has_documents FROM claimed s "
         f"JOIN {_q(conn.db_table)} c ON c.{_q('id')} = s.{_q('connection_id')} "
         f"JOIN {_q(inv.db_table)} i ON i.{_q('id')} = s.{_q('invoice_id')} "
         f"JOIN {_q(customer.db_table)} cu ON cu.{_q('id')} = i.{_q('customer_id')} "
@@ -99,7 +120,11 @@ def _instances(row, models: slice = slice(None)) -> list:
 def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
     """Take the sync for a push if it is queued (or retrying and due at `now`) and may be pushed, with
     everything the push reads; None otherwise. The claim count goes up by one: the push records its outcome
-    under it. One statement on PostgreSQL, the ORM elsewhere."""
+    under it. One statement on PostgreSQL, the ORM elsewhere.
+
+    The invoice comes with its customer and its lines (with their products) as prefetched, and its payment parts
+    and documents too when it has none (`invoice.payments.all()` and `invoice.documents.all()` then need no query).
+    `sync.others_waiting` says whether its connection had other syncs waiting then (for `live_batch`)."""
     return claim_by_statement(sync_id, now) if available() else claim_through_orm(sync_id, now)
 
 
@@ -113,11 +138,12 @@ def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connect
     """
     with db.cursor() as cursor:
         cursor.execute(_claim_sql(), [SyncState.SYNCING, now, now, sync_id, SyncState.QUEUED, SyncState.RETRYING,
-                                      now, ConnectionState.CONNECTED])
+                                      now, ConnectionState.CONNECTED, SyncState.QUEUED, SyncState.RETRYING])
         rows = cursor.fetchall()
     if not rows:
         return None
     sync, connection, invoice, customer = _instances(rows[0], _HEAD)  # credentials decrypted once, not per line
+    sync.others_waiting, has_payments, has_documents = rows[0][-3:]
     lines = []
     for row in rows:
         line, product = _instances(row, _LINE)
@@ -127,17 +153,20 @@ def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connect
             lines.append(line)
     invoice.customer = customer
     sync.invoice, sync.connection = invoice, connection
-    # As prefetch_related("lines") leaves it: invoice.lines.all() reads these without a query.
-    prefetched = invoice.lines.all()
-    prefetched._result_cache, prefetched._prefetch_done = lines, True
-    invoice._prefetched_objects_cache = {"lines": prefetched}
+    _as_prefetched(invoice, "lines", lines)
+    if not has_payments:
+        _as_prefetched(invoice, "payments", [])
+    if not has_documents:
+        _as_prefetched(invoice, "documents", [])
     return sync, invoice, connection
 
 
 def load_invoice(invoice_id: int) -> Invoice:
-    """The invoice with its customer and its lines with their products, as a push reads it."""
+    """The invoice with its customer, its lines with their products, its payment parts and its documents (without
+    their content), as a push reads it."""
     lines = Prefetch("lines", queryset=InvoiceLine.objects.select_related("product"))
-    return Invoice.objects.select_related("customer").prefetch_related(lines).get(pk=invoice_id)
+    documents = Prefetch("documents", queryset=InvoiceDocument.objects.defer("content"))
+    return Invoice.objects.select_related("customer").prefetch_related(lines, "payments", documents).get(pk=invoice_id)
 
 
 def _claimable(now) -> Q:
@@ -160,6 +189,9 @@ def claim_through_orm(sync_id: int, now):
     sync = InvoiceSync.objects.select_related("connection").get(pk=sync_id)
     invoice = load_invoice(sync.invoice_id)
     sync.invoice = invoice
+    sync.others_waiting = InvoiceSync.objects.filter(
+        connection_id=sync.connection_id, state__in=(SyncState.QUEUED, SyncState.RETRYING),
+        remote_locked=False).exclude(pk=sync_id).exists()
     return sync, invoice, sync.connection
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import Prefetch, prefetch_related_objects
+
 from integrations_core.models import Connection, Invoice, InvoiceDocument
 
 from .client import call
@@ -20,13 +22,16 @@ log = logging.getLogger(__name__)
 
 def latest_documents(invoices: list[Invoice]) -> dict[int, InvoiceDocument]:
     """Each invoice's latest PDF up to its version (by invoice id; none for an invoice without one), in one
-    query for them all (a batch of 50 reads them once, not once per invoice)."""
+    query for all the invoices not read with theirs (a batch of 50 reads them once, not once per invoice; a claimed
+    invoice comes with its documents when it has none)."""
     found: dict[int, InvoiceDocument] = {}
-    versions = {invoice.pk: invoice.version for invoice in invoices}
     # The PDFs themselves are read only to be sent (`attach`): most pushes find theirs attached already.
-    for document in InvoiceDocument.objects.filter(invoice_id__in=versions).defer("content"):  # newest first
-        if document.version <= versions[document.invoice_id] and document.invoice_id not in found:
-            found[document.invoice_id] = document
+    prefetch_related_objects(invoices, Prefetch("documents", queryset=InvoiceDocument.objects.defer("content")))
+    for invoice in invoices:
+        for document in invoice.documents.all():  # newest first
+            if document.version <= invoice.version:
+                found[invoice.pk] = document
+                break
     return found
 
 

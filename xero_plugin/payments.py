@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import prefetch_related_objects
 from xero_python.accounting import Account, Invoice as XeroInvoice, Payment, Payments
 
 from integrations_core.errors import ClassifiedError
@@ -36,12 +37,14 @@ class Paying:
 
 
 def unrecorded(connection: Connection, invoices: list[Invoice]) -> dict[int, list[InvoicePayment]]:
-    """The payment parts this connection has not recorded yet, by invoice id (a query for them all, and one for
-    their records when there are any)."""
+    """The payment parts this connection has not recorded yet, by invoice id: a query for the parts of the invoices
+    not read with theirs (a claimed invoice comes with its parts when it has none), and one for their records when
+    there are any."""
     found: dict[int, list[InvoicePayment]] = {invoice.pk: [] for invoice in invoices}
     # Most invoices have no parts: a plain read of them first, the records only for those there are (an exclude
     # across the relation costs more to build than the push's own statements).
-    parts = list(InvoicePayment.objects.filter(invoice_id__in=list(found)))
+    prefetch_related_objects(invoices, "payments")
+    parts = [part for invoice in invoices for part in invoice.payments.all()]
     if not parts:
         return found
     recorded = set(PaymentRecord.objects.filter(connection=connection, payment_id__in=[p.pk for p in parts])
