@@ -23,6 +23,7 @@ from .invoices import BALANCE
 from .log_context import bind as log_bind
 from .log_context import update as log_update
 from .metrics import register as register_metrics
+from .push_statements import contact_links
 from .queue import BULK, MAINTENANCE, PUSHES, enqueue, redis, waiting_jobs
 from .remote import remote_news_apply as remote_news
 from .scrub import scrub
@@ -41,8 +42,9 @@ __all__ = [
     "loads", "error_body",
     # the shared connect views, for a provider whose app registration names its own callback path
     "connect_staff_start", "connect_callback", "connect_choose_tenant",
-    # invoice facts: the content a push sends (as kept for drift and locked changes); the id of "what was owed"
-    "invoice_content", "BALANCE",
+    # invoice facts: the content a push sends (as kept for drift and locked changes); the id of "what was owed";
+    # each retailer's contact link on a connection (a claimed invoice's read with its claim)
+    "invoice_content", "BALANCE", "contact_links",
     # operating it: ids on the log lines of the work in hand (a remote's correlation id); a collector of the
     # plugin's own numbers on /metrics
     "log_bind", "log_update", "register_metrics",

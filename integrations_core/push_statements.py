@@ -22,11 +22,11 @@ from functools import cache
 from django.db import connection as db, transaction
 from django.db.models import F, Prefetch, Q
 
-from .models import (Connection, ConnectionState, Customer, Invoice, InvoiceDocument, InvoiceLine, InvoicePayment,
+from .models import (Connection, ConnectionState, ContactLink, Customer, Invoice, InvoiceDocument, InvoiceLine, InvoicePayment,
                      InvoiceSync, Product, SyncAttempt, SyncState)
 
-_CLAIMED = (InvoiceSync, Connection, Invoice, Customer, InvoiceLine, Product)
-_HEAD, _LINE = slice(0, 4), slice(4, 6)  # read once from the first row; read from every row (one per line)
+_CLAIMED = (InvoiceSync, Connection, Invoice, Customer, ContactLink, InvoiceLine, Product)
+_HEAD, _LINE = slice(0, 5), slice(5, 7)  # read once from the first row; read from every row (one per line)
 
 
 def available() -> bool:
@@ -56,7 +56,7 @@ def _as_prefetched(instance, name: str, objects: list) -> None:
 def _claim_sql() -> str:
     sync, conn, inv = InvoiceSync._meta, Connection._meta, Invoice._meta
     line, product, customer = InvoiceLine._meta, Product._meta, Customer._meta
-    aliases = ("s", "c", "i", "cu", "l", "p")
+    aliases = ("s", "c", "i", "cu", "cl", "l", "p")
     select = ", ".join(_columns(model, alias) for model, alias in zip(_CLAIMED, aliases))
     table = _q(sync.db_table)
     # The flags are read on the updated row, once (not once per line): whether the connection has other syncs
@@ -79,6 +79,8 @@ def _claim_sql() -> str:
         f"JOIN {_q(conn.db_table)} c ON c.{_q('id')} = s.{_q('connection_id')} "
         f"JOIN {_q(inv.db_table)} i ON i.{_q('id')} = s.{_q('invoice_id')} "
         f"JOIN {_q(customer.db_table)} cu ON cu.{_q('id')} = i.{_q('customer_id')} "
+        f"LEFT JOIN {_q(ContactLink._meta.db_table)} cl ON cl.{_q('connection_id')} = s.{_q('connection_id')} "
+        f"AND cl.{_q('customer_id')} = i.{_q('customer_id')} "
         f"LEFT JOIN {_q(line.db_table)} l ON l.{_q('invoice_id')} = i.{_q('id')} "
         f"LEFT JOIN {_q(product.db_table)} p ON p.{_q('id')} = l.{_q('product_id')} "
         f"ORDER BY l.{_q('position')}, l.{_q('id')}"
@@ -123,8 +125,9 @@ def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
     under it. One statement on PostgreSQL, the ORM elsewhere.
 
     The invoice comes with its customer and its lines (with their products) as prefetched, and its payment parts
-    and documents too when it has none (`invoice.payments.all()` and `invoice.documents.all()` then need no query).
-    `sync.others_waiting` says whether its connection had other syncs waiting then (for `live_batch`)."""
+    and documents too when it has none (`invoice.payments.all()` and `invoice.documents.all()` then need no query);
+    the customer's contact link on the connection is read too, for `contact_links`. `sync.others_waiting` says
+    whether its connection had other syncs waiting then (for `live_batch`)."""
     return claim_by_statement(sync_id, now) if available() else claim_through_orm(sync_id, now)
 
 
@@ -142,7 +145,7 @@ def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connect
         rows = cursor.fetchall()
     if not rows:
         return None
-    sync, connection, invoice, customer = _instances(rows[0], _HEAD)  # credentials decrypted once, not per line
+    sync, connection, invoice, customer, link = _instances(rows[0], _HEAD)  # credentials decrypted once, not per line
     sync.others_waiting, has_payments, has_documents = rows[0][-3:]
     lines = []
     for row in rows:
@@ -152,6 +155,7 @@ def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connect
             line.invoice = invoice
             lines.append(line)
     invoice.customer = customer
+    customer._links_read = {connection.pk: link}
     sync.invoice, sync.connection = invoice, connection
     _as_prefetched(invoice, "lines", lines)
     if not has_payments:
@@ -159,6 +163,24 @@ def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connect
     if not has_documents:
         _as_prefetched(invoice, "documents", [])
     return sync, invoice, connection
+
+
+def contact_links(connection: Connection, customers: list[Customer]) -> dict[int, ContactLink]:
+    """The connection's contact link of each customer that has one, by customer id. A claimed invoice's customer
+    comes with its own (read by the claim, and taken once: a later look-up reads it anew); the others are read in one
+    query."""
+    found: dict[int, ContactLink] = {}
+    unread = []
+    for customer in customers:
+        read = getattr(customer, "_links_read", {})
+        if connection.pk not in read:
+            unread.append(customer.pk)
+        elif (link := read.pop(connection.pk)) is not None:
+            found[customer.pk] = link
+    if unread:
+        found.update((link.customer_id, link) for link in ContactLink.objects.filter(
+            connection=connection, customer_id__in=unread))
+    return found
 
 
 def load_invoice(invoice_id: int) -> Invoice:

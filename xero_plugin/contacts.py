@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from xero_python.accounting import Contact
 
+from integrations_core import plugin_api
 from integrations_core.models import Connection, ContactLink, Customer
 
 from .client import call
@@ -45,8 +46,7 @@ def _clause(customer: Customer, match: str) -> list[str]:
 def resolve(client, connection: Connection, customers: list[Customer], match: str) -> dict[int, Contact]:
     """The Xero contact to send for each retailer (by customer id): the linked one, else one found now (and linked),
     else a new contact by name and ContactNumber for Xero to create."""
-    links = {link.customer_id: link for link in ContactLink.objects.filter(
-        connection=connection, customer_id__in=[c.pk for c in customers])}
+    links = plugin_api.contact_links(connection, customers)
     unlinked = list({c.pk: c for c in customers if c.pk not in links}.values())
     found: dict[int, Contact] = {}
     name_held: set[int] = set()  # retailers whose name a contact they do not match holds

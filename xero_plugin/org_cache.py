@@ -46,12 +46,15 @@ class OrgCache:
             self.put(connection, value)
         return value
 
-    def get(self, connection: Connection):
-        """The kept value, or None (not kept, or kept too long)."""
+    def _kept_here(self, connection: Connection):
         with self._lock:
             kept = self._local.get(_here(connection))
-        if kept and kept[0] > time.monotonic():
-            return kept[1]
+        return kept[1] if kept and kept[0] > time.monotonic() else None
+
+    def get(self, connection: Connection):
+        """The kept value, or None (not kept, or kept too long)."""
+        if (value := self._kept_here(connection)) is not None:
+            return value
         value = self._shared("read", cache.get, connection)
         if value is not None:
             self._keep_here(connection, value)
@@ -86,6 +89,24 @@ class OrgCache:
     def _keep_here(self, connection: Connection, value) -> None:
         with self._lock:
             self._local[_here(connection)] = (time.monotonic() + min(LOCAL_SECONDS, self.shared_seconds), value)
+
+
+def bring_here(connection: Connection, *lists: OrgCache) -> None:
+    """Bring the shared copies of `lists` that this process has not into it, in one Redis round trip (each `get`
+    then finds its own here): a push of an organisation this process has not pushed for lately needs several."""
+    missing = [kept for kept in lists if kept._kept_here(connection) is None]
+    if len(missing) < 2:
+        return
+    keys = [kept._key(connection) for kept in missing]
+    try:
+        found = cache.get_many(keys)
+    except Exception:  # each `get` tries on its own, and reads from Xero when it cannot
+        log.warning("the shared copies of connection %s's lists could not be read together", connection.pk,
+                    exc_info=True)
+        return
+    for kept, key in zip(missing, keys):
+        if found.get(key) is not None:
+            kept._keep_here(connection, found[key])
 
 
 def _here(connection: Connection) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from integrations_core.models import Connection, Invoice
 
 from .client import call
 from .mapping import line_account, line_tax, tracking
-from .org_cache import OrgCache
+from .org_cache import OrgCache, bring_here
 from .settings import forget as forget_lists, organisation
 
 _SALES_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
@@ -89,6 +89,7 @@ def check(connection: Connection, invoice: Invoice, client, settings: dict | Non
         if line.product is not None and not line.gl_account_code:
             raise _refused(ErrorCategory.MISSING_GL_ACCOUNT,
                            f"item {line.item_code} ({line.product.name}) on line {line.position} has no expense account")
+    bring_here(connection, _cache, *((_currency_cache,) if currency else ()))
     chart, taxes = _chart(connection, client)
     for line in lines:
         (code, code_from), (tax, tax_from) = line_account(line, settings), line_tax(line, settings)

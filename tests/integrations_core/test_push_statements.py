@@ -111,3 +111,33 @@ def test_a_push_ends_synced_with_one_attempt_on_either_path(supplier, netsuite, 
     sync = InvoiceSync.objects.get(invoice=invoice)
     assert (sync.state, sync.synced_version, sync.syncing_since) == (SyncState.SYNCED, 1, None)
     assert list(SyncAttempt.objects.filter(sync=sync).values_list("outcome", "version")) == [("succeeded", 1)]
+
+
+@pytest.mark.skipif(not push_statements.available(), reason="the one-statement claim is PostgreSQL's")
+def test_claim_says_what_else_there_is_so_a_push_reads_only_what_is_there(supplier, netsuite,
+                                                                          django_assert_num_queries):
+    import datetime as dt
+
+    from integrations_core.models import ContactLink, InvoiceDocument, InvoicePayment
+
+    bare, full = make_invoice(supplier, customer="The Other Venue"), make_invoice(supplier)
+    part = InvoicePayment.objects.create(invoice=full, external_id="pay-1", amount="5.00", paid_on=dt.date(2026, 11, 2))
+    pdf = InvoiceDocument.objects.create(invoice=full, version=1, file_name="INV v1.pdf", content=b"%PDF", sha256="0")
+    link = ContactLink.objects.create(connection=netsuite, customer=full.customer, remote_id="c-1", remote_name="Venue")
+
+    claimed = push_statements.claim(InvoiceSync.objects.get(invoice=full).pk, timezone.now())
+    sync, invoice, connection = claimed
+    assert sync.others_waiting  # the bare invoice's sync is queued
+    with django_assert_num_queries(0):
+        assert push_statements.contact_links(connection, [invoice.customer]) == {invoice.customer_id: link}
+    with django_assert_num_queries(2):  # it has parts and a document: they are read
+        assert list(invoice.payments.all()) == [part] and list(invoice.documents.all()) == [pdf]
+    with django_assert_num_queries(1):  # the claim's link is taken once: a later look-up reads it anew
+        assert push_statements.contact_links(connection, [invoice.customer]) == {invoice.customer_id: link}
+
+    InvoiceSync.objects.filter(invoice=full).update(state=SyncState.SYNCED)
+    sync, invoice, connection = push_statements.claim(InvoiceSync.objects.get(invoice=bare).pk, timezone.now())
+    with django_assert_num_queries(0):  # none of them: nothing to read
+        assert not sync.others_waiting
+        assert list(invoice.payments.all()) == [] and list(invoice.documents.all()) == []
+        assert push_statements.contact_links(connection, [invoice.customer]) == {}
