@@ -98,7 +98,11 @@ def _latency_bound(quick: bool) -> dict:
         figures = latency_bound(orgs=100, pushes=100, workers=2, threads=8)
         figures["backlog"] = latency_bound(orgs=20, pushes=400, workers=2, threads=8)
         return figures
-    figures = latency_bound(orgs=2000, pushes=2000, workers=4, threads=16)
+    # Bound by the machine's CPU, so by its speed, which wanders here (the local Xero's CPU per push, the same work
+    # each time, moved by a third between runs): three runs, the median one reported, the three rates listed.
+    runs = [latency_bound(orgs=2000, pushes=2000, workers=4, threads=16) for _ in range(3)]
+    figures = sorted(runs, key=lambda run: run["pushes_per_s"] or 0)[1]
+    figures["pushes_per_s_runs"] = [run["pushes_per_s"] for run in runs]
     figures["backlog"] = latency_bound(orgs=200, pushes=6000, workers=4, threads=16)
     return figures
 
