@@ -209,6 +209,8 @@ def _claim(sync_id: int):
 def _record_unpushable(sync_id: int) -> None:
     """A job found its sync not pushable: say why on the sync if a person needs to know, and put a retry
     that came before its time (the scheduler's clock ahead of the database's) back until it is due."""
+    if not InvoiceSync.objects.filter(pk=sync_id, state__in=(SyncState.QUEUED, SyncState.RETRYING)).exists():
+        return  # most often taken along by a live batch of its connection: nothing to say, nothing to lock
     with transaction.atomic():
         sync = InvoiceSync.objects.select_for_update(of=("self",)).select_related("connection").filter(pk=sync_id).first()
         if sync is None or sync.state not in (SyncState.QUEUED, SyncState.RETRYING):
