@@ -146,7 +146,9 @@ def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connect
     with db.cursor() as cursor:
         cursor.execute(_claim_sql(), [SyncState.SYNCING, now, now, sync_id, SyncState.QUEUED, SyncState.RETRYING,
                                       now, ConnectionState.CONNECTED, SyncState.QUEUED, SyncState.RETRYING])
-        cursor.nextset()  # past the SET
+        # Past the SET. Two statements in one string is client-side binding's (Django's default with psycopg 3): the
+        # `server_side_binding` option would refuse it. SET LOCAL suits a transaction-pooling PgBouncer too.
+        cursor.nextset()
         rows = cursor.fetchall()
     if not rows:
         return None
