@@ -139,8 +139,9 @@ def latency_bound(*, orgs: int, pushes: int, workers: int, threads: int, latency
             # Invoice calls (one per distinct Xero correlation id of the attempts): with no batching, one a push.
             "invoices_per_call": round(synced / invoice_calls, 2) if invoice_calls else None,
             "calls_per_s": round(rate * invoice_calls / synced, 1) if rate and synced else None,
-            # CPU per push (start-up included) of the workers and of the local Xero: on a small machine they share
-            # its cores with PostgreSQL and Redis, and the sum of them all is what bounds the rate.
+            # CPU per push in the measured round (the workers already started) of the workers and of the local Xero:
+            # on a small machine they share its cores with PostgreSQL and Redis, and the sum of them all is what bounds
+            # the rate.
             "worker_cpu_ms_per_push": round(worker_cpu * 1000 / pushes, 2),
             "xero_cpu_ms_per_push": round(xero_cpu * 1000 / pushes, 2),
             # Everything the machine spent in the round (PostgreSQL, Redis, this process's polling, the kernel), per push.
