@@ -98,11 +98,24 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+        # A worker thread keeps its connection for ten minutes: each new one costs PostgreSQL a process, its caches
+        # warmed again and the push's statements prepared again (see below).
+        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "600")),
         # A connection kept between jobs is checked before reuse: a failover or restart must not fail a job.
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The push's two statements bind on the server and are prepared when a connection first runs them, with one plan
+    # for every run (a generic plan), so PostgreSQL plans each once per connection, not once per push: planning the
+    # claim's seven-table join costs it several times what running it does (integrations_core/push_statements.py).
+    # Django's own queries bind on the client and are never prepared, so neither setting touches them. "off" behind a
+    # transaction-pooling PgBouncer older than 1.21 (1.21 and later keep protocol-level prepared statements, with
+    # `max_prepared_statements`).
+    _threshold = env("DATABASE_PREPARE_THRESHOLD", "0")
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["prepare_threshold"] = None if _threshold.lower() == "off" else int(_threshold)
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take turns instead of failing: BEGIN IMMEDIATE takes the write lock up front (a deferred
     # transaction that read first cannot wait for it: "database is locked" at once), and waits up to 20 s.

@@ -12,6 +12,9 @@
 Through the ORM these are six round trips (with BEGIN/COMMIT) and as many query compilations, which cost
 more than the push to a fast remote. The SQL is built once per process from the models' own field lists,
 so a new field needs no change here, and rows become model instances through the fields' own converters.
+Both are bound on the server, so a connection prepares them when it first runs them, with one generic plan
+(config/settings.py): PostgreSQL plans them once per connection, not on every push (planning the claim's seven-table
+join cost it several times what running it does). Django's own cursors bind on the client and prepare nothing.
 A test holds each pair to the same reads and writes; `make test-fast` runs the ORM twins, `make test` the SQL.
 """
 
@@ -20,7 +23,9 @@ from __future__ import annotations
 from functools import cache
 
 from django.db import connection as db, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import F, Prefetch, Q
+from psycopg.types.numeric import Int8
 
 from .models import (Connection, ConnectionState, ContactLink, Customer, Invoice, InvoiceDocument, InvoiceLine, InvoicePayment,
                      InvoiceSync, Product, SyncAttempt, SyncState)
@@ -32,6 +37,26 @@ _HEAD, _LINE = slice(0, 5), slice(5, 7)  # read once from the first row; read fr
 def available() -> bool:
     """Whether this database runs the statements (data-modifying WITH and RETURNING)."""
     return db.vendor == "postgresql"
+
+
+def _prepared_cursor():
+    """A cursor of the connection that binds parameters on the server, so that the connection prepares a statement it
+    runs often (see the module's docstring), wrapped as Django wraps its own (errors, and the queries a test counts)."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        cursor = ServerBindingCursor(db.connection)
+    return _LoggedCursor(cursor, db) if db.queries_logged else db.make_cursor(cursor)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's debug cursor, logging the statement as written: a prepared statement's execution carries no text for
+    Django to show."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return super(CursorDebugWrapper, self).execute(sql, params)
 
 
 def _q(name: str) -> str:
@@ -62,11 +87,7 @@ def _claim_sql() -> str:
     # The flags are read on the updated row, once (not once per line): whether the connection has other syncs
     # waiting (queued or retrying, due or not: a live batch looks for them only then), and whether the invoice has
     # payment parts and documents (a push reads them only then).
-    # Every join goes from the one claimed row by a key, in the order written: searching the orders of seven tables
-    # costs PostgreSQL more than running the statement, so the planner takes them as written (for this statement
-    # only: SET LOCAL ends with its transaction, the statement's own, or a test's).
     return (
-        f"SET LOCAL join_collapse_limit = 1; "
         f"WITH claimed AS (UPDATE {table} SET {_q('state')} = %s, {_q('syncing_since')} = %s, "
         f"{_q('repush')} = false, {_q('claim')} = {_q('claim')} + 1, {_q('updated_at')} = %s "
         f"WHERE {_q('id')} = %s AND ({_q('state')} = %s OR {_q('state')} = %s AND "
@@ -136,19 +157,18 @@ def claim(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
 
 
 def claim_by_statement(sync_id: int, now) -> tuple[InvoiceSync, Invoice, Connection] | None:
-    """`claim` in one statement (PostgreSQL).
+    """`claim` in one statement (PostgreSQL). Its whole-number parameters go as bigint whatever their size, so that
+    it is one prepared statement, not one per width of id.
 
     The conditions are on the updated row itself, so PostgreSQL checks them again on the row version it
     locks: of two jobs racing for one sync, one claims it. The other tables are read as the statement
     found them when it started: a trigger that committed while the claim waited for the row is seen in
     the sync's `requested_version`, and the caller reads the invoice again.
     """
-    with db.cursor() as cursor:
-        cursor.execute(_claim_sql(), [SyncState.SYNCING, now, now, sync_id, SyncState.QUEUED, SyncState.RETRYING,
-                                      now, ConnectionState.CONNECTED, SyncState.QUEUED, SyncState.RETRYING])
-        # Past the SET. Two statements in one string is client-side binding's (Django's default with psycopg 3): the
-        # `server_side_binding` option would refuse it. SET LOCAL suits a transaction-pooling PgBouncer too.
-        cursor.nextset()
+    with _prepared_cursor() as cursor:
+        cursor.execute(_claim_sql(), [SyncState.SYNCING, now, now, Int8(sync_id), SyncState.QUEUED,
+                                      SyncState.RETRYING, now, ConnectionState.CONNECTED, SyncState.QUEUED,
+                                      SyncState.RETRYING])
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -272,8 +292,8 @@ def record_success_by_statement(sync_id: int, attempt: SyncAttempt, fields: dict
     sync_fields = [InvoiceSync._meta.get_field(name) for name in fields]
     sync_values = [f.get_db_prep_save(fields[f.name], db) for f in sync_fields]
     sql = _success_sql(tuple(f.column for f in sync_fields))
-    with db.cursor() as cursor:
-        cursor.execute(sql, [*attempt_values, *sync_values, sync_id, claim, SyncState.SYNCING, version])
+    with _prepared_cursor() as cursor:
+        cursor.execute(sql, [*attempt_values, *sync_values, Int8(sync_id), Int8(claim), SyncState.SYNCING, Int8(version)])
         attempt.pk, synced = cursor.fetchone()
     return synced
 

@@ -24,6 +24,7 @@ from rq.exceptions import StopRequested
 from rq.logutils import setup_loghandlers
 from rq.timeouts import TimerDeathPenalty
 from rq.utils import now
+from rq.worker import WorkerStatus
 
 from .worker import IntegrationsWorker
 
@@ -35,6 +36,7 @@ class ThreadWorker(IntegrationsWorker):
 
     death_penalty_class = TimerDeathPenalty
     poll_seconds = 1  # an idle worker waits on the queues this long at a time, so it sees a stop request
+    _idle_unwritten = False
 
     def _install_signal_handlers(self):
         pass  # the main thread's (WorkerThreads)
@@ -47,6 +49,15 @@ class ThreadWorker(IntegrationsWorker):
         self._shutdown_requested_date = now()
         self._stop_requested = True
 
+    def set_state(self, state, pipeline=None):
+        # A worker that finds its next job at once is not shown idle in between (a round trip a job): the state
+        # is written once it has waited a poll for one.
+        if state == WorkerStatus.IDLE and pipeline is None and self.get_state() == WorkerStatus.BUSY:
+            self._idle_unwritten = True
+            return
+        self._idle_unwritten = False
+        super().set_state(state, pipeline)
+
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
         if timeout is None:  # burst: one look at the queues, no wait
             return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
@@ -55,6 +66,9 @@ class ThreadWorker(IntegrationsWorker):
             if self._stop_requested:
                 raise StopRequested()
             result = super().dequeue_job_and_maintain_ttl(self.poll_seconds, self.poll_seconds)
+            if result is None and self._idle_unwritten:
+                self._idle_unwritten = False
+                super().set_state(WorkerStatus.IDLE)
             idle += self.poll_seconds
             if result is not None or (max_idle_time is not None and idle >= max_idle_time):
                 return result

@@ -3,7 +3,8 @@
 import django_rq
 import pytest
 from django_rq import get_worker
-from rq import SimpleWorker
+from rq import RateLimit, SimpleWorker
+from rq.rate_limit import RateLimitRegistry
 from rq.suspension import resume, suspend
 
 from integrations_core.worker import IntegrationsWorker
@@ -61,3 +62,40 @@ def test_worker_in_burst_mode_stops_when_workers_are_suspended(worker):
     assert django_rq.get_queue("pushes").count == 2
     assert get_worker("pushes", worker_class=IntegrationsWorker).work(burst=True) is True
     assert django_rq.get_queue("pushes").count == 0
+
+
+def _rq_keys(connection) -> set[str]:
+    return {key.decode() for key in connection.keys("rq:*")}
+
+
+def test_a_job_that_keeps_no_result_leaves_nothing_behind_and_frees_its_concurrency_slot(worker):
+    connection = django_rq.get_connection("pushes")
+    w = get_worker("pushes", worker_class=IntegrationsWorker)
+    before = _rq_keys(connection)
+    # Two jobs under a concurrency of one: the second runs only once the first has given its slot back.
+    queue = django_rq.get_queue("pushes")
+    jobs = [f"keeps-nothing-{i}" for i in range(2)]
+    for job_id in jobs:
+        queue.enqueue("builtins.len", "ab", rate_limit=RateLimit(key="test-slot", concurrency=1), result_ttl=0,
+                      job_id=job_id)
+    assert queue.count == 1  # the second is held back until the first gives its slot back
+    assert w.work(burst=True)
+    assert django_rq.get_queue("pushes").count == 0
+    left = _rq_keys(connection) - before
+    assert not [key for key in left if any(job_id in key for job_id in jobs)], left
+    limit = RateLimitRegistry(key="test-slot", connection=connection)
+    assert limit.get_allowed_job_ids() == [] and limit.get_rate_limited_job_ids() == []
+    assert not connection.zcard(django_rq.get_queue("pushes").started_job_registry.key)
+    stats = w.connection.hmget(w.key, "successful_job_count", "total_working_time")
+    assert int(stats[0]) == 2 and float(stats[1]) > 0
+
+
+def test_a_job_that_keeps_no_result_still_releases_the_jobs_that_depend_on_it(worker):
+    queue = django_rq.get_queue("pushes")
+    queue.enqueue("builtins.len", "ab", result_ttl=0, job_id="first")
+    queue.enqueue("builtins.len", "abc", depends_on="first", result_ttl=60, job_id="then")
+    assert queue.fetch_job("then").get_status() == "deferred"
+    assert get_worker("pushes", worker_class=IntegrationsWorker).work(burst=True)
+    then = queue.fetch_job("then")
+    assert then.get_status() == "finished" and then.return_value() == 3
+    assert queue.fetch_job("first") is None

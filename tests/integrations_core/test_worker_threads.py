@@ -99,6 +99,25 @@ def test_a_thread_worker_installs_no_signal_handler():
     assert signal.getsignal(signal.SIGTERM) is before
 
 
+def test_a_thread_worker_that_waits_for_work_shows_idle_once_it_has_waited():
+    """Between jobs that follow each other it is not written idle (a round trip a job); waiting, it is."""
+    queue = django_rq.get_queue("pushes")
+    threads = WorkerThreads(["pushes"], threads=1).start()
+    try:
+        queue.enqueue("builtins.len", "ab", result_ttl=0)
+        deadline = time.monotonic() + 10
+        seen = []
+        while time.monotonic() < deadline:
+            seen = [(w.get_state(), w.successful_job_count) for w in Worker.all(queue=queue)]
+            if seen == [("idle", 1)]:
+                break
+            time.sleep(0.1)
+        assert seen == [("idle", 1)]
+    finally:
+        threads.stop()
+        threads.wait()
+
+
 def _worker_process(xero, settings, *args) -> subprocess.Popen:
     from tests.bench.world import xero_env
 
