@@ -198,7 +198,8 @@ RQ_SHOW_ADMIN_LINK = True
 
 # The API's rate limits count in the cache: Redis when there is one, so every process shares the counts.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    # Django's Redis cache, keeping one Redis client per pool (integrations_core/cache.py).
+    "default": {"BACKEND": "integrations_core.cache.KeptClientRedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
