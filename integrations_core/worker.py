@@ -24,9 +24,9 @@ def _tidy_connections() -> None:
         close_old_connections()
 
 
-# A job that ran to success and keeps no result (result_ttl 0), in one atomic step: RQ's own path reads the job's
-# status and its executions twice (seven round trips) to learn what this worker already knows. It does nothing
-# and answers 0 when the job has dependents, which RQ's path then enqueues.
+# A job that ran to success and keeps no result (result_ttl 0), in one atomic step: RQ's own path watches and reads
+# the job's dependents, then its status and its executions twice (nine round trips before its write) to learn what
+# this worker already knows. It does nothing and answers 0 when the job has dependents, which RQ's path then enqueues.
 # KEYS: dependents, worker, started registry, execution, execution registry, worker executions, job,
 #       dependencies, result, rate-limited registry (or "" when the job has no rate limit)
 # ARGV: execution's registry member (job:execution), execution id, seconds worked, job id
@@ -50,7 +50,7 @@ class IntegrationsWorker(SimpleWorker):
     three commands each), asks whether workers are suspended, and writes the worker's state even when it
     is unchanged. The key lives for the worker TTL + 60 s and every job's own bookkeeping pipeline beats it
     too, so a separate beat every few seconds keeps it as alive; `rq suspend` is seen within a second.
-    A job that ends well and keeps no result (every push) is forgotten in one script, not in eight round
+    A job that ends well and keeps no result (every push) is forgotten in one script, not in ten round
     trips, and with no callback to run it is not beaten once more on its way out.
     """
 
