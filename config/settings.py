@@ -110,12 +110,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # for every run (a generic plan), so PostgreSQL plans each once per connection, not once per push: planning the
     # claim's seven-table join costs it several times what running it does (integrations_core/push_statements.py).
     # Django's own queries bind on the client and are never prepared, so neither setting touches them. "off" behind a
-    # transaction-pooling PgBouncer older than 1.21 (1.21 and later keep protocol-level prepared statements, with
+    # PgBouncer: it refuses the `options` startup parameter that sets the plan mode unless `ignore_startup_parameters`
+    # names it, and in transaction pooling before 1.21 it cannot keep prepared statements (1.21 and later can, with
     # `max_prepared_statements`).
     _threshold = env("DATABASE_PREPARE_THRESHOLD", "0")
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["prepare_threshold"] = None if _threshold.lower() == "off" else int(_threshold)
-    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+    if _options["prepare_threshold"] is not None:
+        _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take turns instead of failing: BEGIN IMMEDIATE takes the write lock up front (a deferred
     # transaction that read first cannot wait for it: "database is locked" at once), and waits up to 20 s.

@@ -44,6 +44,7 @@ def _prepared_cursor():
     runs often (see the module's docstring), wrapped as Django wraps its own (errors, and the queries a test counts)."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
+    db.close_if_health_check_failed()  # as Django's own cursors: a connection kept between jobs is checked first
     db.ensure_connection()
     with db.wrap_database_errors:
         cursor = ServerBindingCursor(db.connection)
