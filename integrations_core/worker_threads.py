@@ -5,9 +5,9 @@ a process makes about four a second, and its memory (Django, the SDK, the plugin
 Here each thread runs a worker of its own (its own name, registration, heartbeats and started-job registry
 entries), so RQ, its RateLimit (five at once per connection) and the scheduler see N ordinary workers.
 
-Threads can neither install signal handlers nor take SIGALRM: a job's timeout is RQ's TimerDeathPenalty (the
-timeout raised in the job's thread, when it next runs Python code: a call blocked on Xero is bounded by its
-read timeout first), and the main thread owns SIGTERM and SIGINT. The first asks every worker to stop after
+Threads can neither install signal handlers nor take SIGALRM: a job's timeout is raised in the job's thread by
+the process's one watchdog thread (`job_timeouts`, when the job next runs Python code: a call blocked on Xero is
+bounded by its read timeout first), and the main thread owns SIGTERM and SIGINT. The first asks every worker to stop after
 its current job (warm shutdown); a second exits at once (cold). Django's database connections are per thread:
 each thread closes its own when it ends.
 """
@@ -22,10 +22,10 @@ import threading
 from django.db import connections
 from rq.exceptions import StopRequested
 from rq.logutils import setup_loghandlers
-from rq.timeouts import TimerDeathPenalty
 from rq.utils import now
 from rq.worker import WorkerStatus
 
+from .job_timeouts import WatchdogDeathPenalty
 from .worker import IntegrationsWorker
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 class ThreadWorker(IntegrationsWorker):
     """The service's worker, run in a thread beside others in one process (see the module docstring)."""
 
-    death_penalty_class = TimerDeathPenalty
+    death_penalty_class = WatchdogDeathPenalty
     poll_seconds = 1  # an idle worker waits on the queues this long at a time, so it sees a stop request
     _idle_unwritten = False
 
