@@ -13,9 +13,11 @@ from django.db import close_old_connections, connections
 from rq import SimpleWorker
 from rq.executions import ExecutionRegistry
 from rq.job import JobStatus
-from rq.rate_limit import RateLimitRegistry, release_slot
+from rq.job import Job
+from rq.queue import Queue
+from rq.rate_limit import RELEASE_AND_ENQUEUE_SCRIPT, RateLimitRegistry
 from rq.results import Result
-from rq.utils import now
+from rq.utils import current_timestamp, now, utcformat
 
 
 def _tidy_connections() -> None:
@@ -26,10 +28,15 @@ def _tidy_connections() -> None:
 
 # A job that ran to success and keeps no result (result_ttl 0), in one atomic step: RQ's own path watches and reads
 # the job's dependents, then its status and its executions twice (nine round trips before its write) to learn what
-# this worker already knows. It does nothing and answers 0 when the job has dependents, which RQ's path then enqueues.
+# this worker already knows, and then frees the job's RateLimit slot in two more (the concurrency read, then RQ's
+# release script). It does nothing and answers 0 when the job has dependents, which RQ's path then enqueues.
 # KEYS: dependents, worker, started registry, execution, execution registry, worker executions, job,
-#       dependencies, result, rate-limited registry (or "" when the job has no rate limit)
-# ARGV: execution's registry member (job:execution), execution id, seconds worked, job id
+#       dependencies, result, then (a job with a rate limit) the limit's config, allowed and rate-limited sets
+# ARGV: execution's registry member (job:execution), execution id, seconds worked, job id, then (a rate limit) the
+#       arguments of RQ's RELEASE_AND_ENQUEUE_SCRIPT after its concurrency: timestamp, enqueued_at, queue key
+#       prefix, job key prefix
+# With a rate limit it ends in RQ's own release script, given that script's keys and arguments (the concurrency
+# read from the limit's config, as RQ reads it): it answers the ids of the jobs it let through.
 _FORGET_FINISHED = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HINCRBY', KEYS[2], 'successful_job_count', 1)
@@ -38,9 +45,19 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[2])
 redis.call('SREM', KEYS[6], ARGV[1])
 redis.call('DEL', KEYS[4], KEYS[7], KEYS[1], KEYS[8], KEYS[9])
-if KEYS[10] ~= '' then redis.call('ZREM', KEYS[10], ARGV[4]) end
-return 1
-"""
+if #KEYS == 9 then return 1 end
+redis.call('ZREM', KEYS[12], ARGV[4])
+local concurrency = tonumber(redis.call('HGET', KEYS[10], 'concurrency')) or 0
+local KEYS, ARGV = {KEYS[11], KEYS[12]}, {concurrency, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[4]}
+""" + RELEASE_AND_ENQUEUE_SCRIPT
+
+
+def _limit_keys(rate_limit_key: str) -> list[str]:
+    """The config, allowed and rate-limited keys of a RateLimit, as RQ names them (without building its registry,
+    which registers four scripts, a digest each)."""
+    limit = object.__new__(RateLimitRegistry)
+    limit.key = rate_limit_key
+    return [limit.config_key, limit.allowed_key, limit.rate_limited_key]
 
 
 class IntegrationsWorker(SimpleWorker):
@@ -89,19 +106,20 @@ class IntegrationsWorker(SimpleWorker):
     def handle_job_success(self, job, queue, started_job_registry, execution):
         if job.get_result_ttl(self.default_result_ttl) != 0 or job.repeats_left or job.group_id:
             return super().handle_job_success(job, queue, started_job_registry, execution)
-        rate_limited = RateLimitRegistry.from_job(job).rate_limited_key if job.has_rate_limit else ""
+        keys = [job.dependents_key, self.key, started_job_registry.key, execution.key,
+                ExecutionRegistry(job.id, connection=self.connection).key, execution.worker_executions_key, job.key,
+                job.dependencies_key, Result.get_key(job.id)]
+        args = [execution.composite_key, execution.id, (job.ended_at - job.started_at).total_seconds(), job.id]
+        if job.has_rate_limit:
+            keys += _limit_keys(job.rate_limit_key)
+            args += [current_timestamp(), utcformat(now()), Queue.redis_queue_namespace_prefix,
+                     Job.redis_job_namespace_prefix]
         if self._forget_finished is None:
             self._forget_finished = self.connection.register_script(_FORGET_FINISHED)
-        forgotten = self._forget_finished(
-            keys=[job.dependents_key, self.key, started_job_registry.key, execution.key,
-                  ExecutionRegistry(job.id, connection=self.connection).key, execution.worker_executions_key,
-                  job.key, job.dependencies_key, Result.get_key(job.id), rate_limited],
-            args=[execution.composite_key, execution.id, (job.ended_at - job.started_at).total_seconds(), job.id])
-        if not forgotten:  # it has dependents: RQ's own path enqueues them
+        if self._forget_finished(keys=keys, args=args) == 0:  # it has dependents: RQ's own path enqueues them
             return super().handle_job_success(job, queue, started_job_registry, execution)
         job._status = JobStatus.FINISHED
         self.executions.pop(execution.id, None)
-        release_slot(job)
 
     def set_state(self, state, pipeline=None):
         if pipeline is None and state == self.get_state():
