@@ -11,13 +11,14 @@ import time
 
 from django.db import close_old_connections, connections
 from rq import SimpleWorker
-from rq.executions import ExecutionRegistry
+from rq.executions import Execution, ExecutionRegistry
 from rq.job import JobStatus
 from rq.job import Job
 from rq.queue import Queue
 from rq.rate_limit import RELEASE_AND_ENQUEUE_SCRIPT, RateLimitRegistry
 from rq.results import Result
 from rq.utils import current_timestamp, now, utcformat
+from rq.worker import WorkerStatus
 
 
 def _tidy_connections() -> None:
@@ -75,6 +76,7 @@ class IntegrationsWorker(SimpleWorker):
     suspension_check_every = 1.0
     _beaten_at = _suspension_checked_at = float("-inf")
     _forget_finished = None
+    _held = None  # the execution's writes, sent with the job's start (prepare_execution)
 
     def execute_job(self, job, queue):
         _tidy_connections()
@@ -82,6 +84,31 @@ class IntegrationsWorker(SimpleWorker):
             return super().execute_job(job, queue)
         finally:
             _tidy_connections()
+
+    def prepare_execution(self, job):
+        # RQ records the execution in one transaction, then (prepare_job_execution, as the job starts) the job's start
+        # in a second: here the first is held and sent with the second, one round trip for both.
+        self._held = pipeline = self.connection.pipeline()
+        execution = Execution.create(job, self.get_heartbeat_ttl(job), pipeline=pipeline, worker_name=self.name)
+        self.executions[execution.id] = execution
+        self.set_state(WorkerStatus.BUSY, pipeline=pipeline)
+        return execution
+
+    def prepare_job_execution(self, job, remove_from_intermediate_queue=False):
+        pipeline, self._held = self._held, None
+        if pipeline is None:
+            return super().prepare_job_execution(job, remove_from_intermediate_queue)
+        # RQ 3.0's BaseWorker.prepare_job_execution, on the held pipeline.
+        with pipeline:
+            heartbeat_ttl = self.get_heartbeat_ttl(job)
+            self.heartbeat(heartbeat_ttl, pipeline=pipeline)
+            job.heartbeat(now(), heartbeat_ttl, pipeline=pipeline)
+            job.prepare_for_execution(self.name, pipeline=pipeline)
+            pipeline.persist(job.key)
+            if remove_from_intermediate_queue:
+                pipeline.lrem(Queue(job.origin, connection=self.connection).intermediate_queue_key, 1, job.id)
+            pipeline.execute()
+        self.procline(f"Processing {job.func_name} from {job.origin} since {time.time()}")
 
     def heartbeat(self, timeout=None, pipeline=None):
         beaten = time.monotonic()
