@@ -62,14 +62,16 @@ def _limit_keys(rate_limit_key: str) -> list[str]:
 
 
 class IntegrationsWorker(SimpleWorker):
-    """RQ's SimpleWorker, with its per-job Redis round trips cut from about twenty to about six.
+    """RQ's SimpleWorker, with its per-job Redis round trips cut from about twenty to four: the dequeue, the job's
+    read, its start (one transaction with the execution's record, which RQ writes in one of its own first) and its
+    end (one script).
 
     Around every job RQ beats the worker's key three times (before and after the dequeue, after the job;
     three commands each), asks whether workers are suspended, and writes the worker's state even when it
     is unchanged. The key lives for the worker TTL + 60 s and every job's own bookkeeping pipeline beats it
     too, so a separate beat every few seconds keeps it as alive; `rq suspend` is seen within a second.
-    A job that ends well and keeps no result (every push) is forgotten in one script, not in ten round
-    trips, and with no callback to run it is not beaten once more on its way out.
+    A job that ends well and keeps no result (every push) is forgotten, and its RateLimit slot freed, in one
+    script, not in twelve round trips, and with no callback to run it is not beaten once more on its way out.
     """
 
     beat_every = 5.0

@@ -99,3 +99,26 @@ def test_a_job_that_keeps_no_result_still_releases_the_jobs_that_depend_on_it(wo
     then = queue.fetch_job("then")
     assert then.get_status() == "finished" and then.return_value() == 3
     assert queue.fetch_job("first") is None
+
+
+def _seen_while_running() -> dict:
+    """What RQ's monitors (rq info, the admin's queue pages) read of the running job and its worker."""
+    from rq import get_current_job
+    from rq.worker import Worker
+
+    job = get_current_job()
+    queue = django_rq.get_queue("pushes")
+    [worker] = Worker.all(connection=job.connection)
+    return {"status": job.get_status(refresh=True), "started": job.id in queue.started_job_registry.get_job_ids(),
+            "executions": len(job.get_executions()), "worker_state": worker.get_state(),
+            "worker_job": worker.get_current_job_id(), "intermediate": job.id in queue.connection.lrange(
+                queue.intermediate_queue_key, 0, -1)}
+
+
+def test_a_running_job_is_shown_started_with_its_execution_and_busy_worker(worker):
+    queue = django_rq.get_queue("pushes")
+    queue.enqueue(_seen_while_running, result_ttl=60, job_id="watched")
+    assert get_worker("pushes", worker_class=IntegrationsWorker).work(burst=True)
+    seen = queue.fetch_job("watched").return_value()
+    assert seen == {"status": "started", "started": True, "executions": 1, "worker_state": "busy",
+                    "worker_job": "watched", "intermediate": False}
