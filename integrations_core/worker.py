@@ -12,8 +12,7 @@ import time
 from django.db import close_old_connections, connections
 from rq import SimpleWorker
 from rq.executions import Execution, ExecutionRegistry
-from rq.job import JobStatus
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.queue import Queue
 from rq.rate_limit import RELEASE_AND_ENQUEUE_SCRIPT, RateLimitRegistry
 from rq.results import Result
